@@ -1,0 +1,46 @@
+/**
+ * The error hierarchy of queuectl. Every error a user can cause or meet is one of these; `main.ts`
+ * catches them once and prints a single line, exiting with the error's code.
+ * @module
+ */
+
+/** Base of every expected queuectl error; exit code 1 (operational failure). */
+export class QueueError extends Error {
+  /** Process exit code for this error. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input or usage: exit code 2. Nothing was written. */
+export class ValidationError extends QueueError {
+  override readonly exitCode: number = 2;
+}
+
+/** A job id that does not exist: exit code 3. */
+export class NotFoundError extends QueueError {
+  override readonly exitCode: number = 3;
+}
+
+/** The journal cannot be trusted as it is; `queuectl doctor --repair` may help. Exit code 1. */
+export class CorruptJournalError extends QueueError {
+  /** 1-based line number of the first bad record, when known. */
+  readonly line: number | undefined;
+  constructor(message: string, line?: number) {
+    super(message);
+    this.line = line;
+  }
+}
+
+/**
+ * A failure after which this process must not go on writing, such as a failed fsync: the kernel
+ * may have dropped the dirty pages, so retrying could report durability that does not exist.
+ */
+export class FatalStorageError extends QueueError {}
+
+/** `wait` ran out of time: exit code 124, like timeout(1). */
+export class WaitTimeoutError extends QueueError {
+  override readonly exitCode: number = 124;
+}

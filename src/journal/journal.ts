@@ -1,0 +1,425 @@
+/**
+ * The journal: an append-only JSONL file shared by every process of a queue home. Each process
+ * keeps an in-memory state built by a reducer over the records, catches up from its last offset,
+ * and appends under the home's lock. The journal knows nothing about what records mean.
+ * @module
+ */
+
+import { join } from "node:path";
+import { CorruptJournalError, FatalStorageError, QueueError } from "../errors.ts";
+import { writeSnapshotFile } from "./compaction.ts";
+import { pathExists, readTextFrom, writeAll } from "./file_io.ts";
+import {
+  decodeHeaderLine,
+  encodeHeader,
+  encodeRecord,
+  FORMAT_VERSION,
+  type JournalHeader,
+  type JournalRecord,
+  newGeneration,
+  type RecordBody,
+  type Salt,
+  saltOf,
+} from "./framing.ts";
+import { ensureHome } from "./home_dir.ts";
+import { Mutex } from "./mutex.ts";
+import { LOCK_FILE, QueueLock } from "./queue_lock.ts";
+import { RecordScanner, type ScanPosition } from "./scanner.ts";
+
+/** File name of the journal inside a queue home. */
+export const JOURNAL_FILE = "journal.jsonl";
+
+/** When appends reach the disk: after each one, on a short timer, or when the OS decides. */
+export type SyncPolicy = "always" | "batch" | "none";
+
+/** Settings the journal reads from the state it holds (they live in the journal as records). */
+export interface JournalSettings {
+  fsync: SyncPolicy;
+  /** Compaction runs when the journal exceeds max(this, 2 × the last snapshot). */
+  compactMinBytes: number;
+}
+
+/** How the layer above gives records meaning. */
+export interface Reducer<S> {
+  /** A fresh, empty state. */
+  init(): S;
+  /** Applies one record to the state, in place. Must not throw on any record. */
+  apply(state: S, record: JournalRecord): void;
+  /** The records that rebuild the retained part of `state`, for compaction. */
+  snapshot(state: S, nowMs: number): RecordBody[];
+  /** The journal settings stored in `state`. */
+  settings(state: S): JournalSettings;
+}
+
+/** What a transaction decided: records to append (maybe none) and a value for the caller. */
+export interface Decision<T> {
+  records: RecordBody[];
+  result: T;
+}
+
+/** Options of one transaction. */
+export interface TransactOptions {
+  /** `false` for records nobody waits on (heartbeats): never fsync'd on their own. */
+  durable?: boolean;
+}
+
+/** Figures from one compaction. */
+export interface CompactionReport {
+  bytesBefore: number;
+  bytesAfter: number;
+  records: number;
+}
+
+/** Options to {@linkcode Journal.open}. */
+export interface JournalOptions<S> {
+  reducer: Reducer<S>;
+  /** Clock for retention decisions at compaction; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+const BATCH_SYNC_MS = 50;
+const HEADER_PROBE_BYTES = 4096;
+const encoder = new TextEncoder();
+
+/** One process's view of a queue home's journal. */
+export class Journal<S> {
+  /** The queue home directory. */
+  readonly home: string;
+  /** Absolute path of `journal.jsonl`. */
+  readonly path: string;
+  #reducer: Reducer<S>;
+  #now: () => number;
+  #lock: QueueLock;
+  #mutex = new Mutex();
+  #file: Deno.FsFile | undefined;
+  #ino: number | null = null;
+  #header: JournalHeader | undefined;
+  #salt: Salt | undefined;
+  #position: ScanPosition = { offset: 0, line: 1, nextSeq: 1 };
+  #state: S;
+  #fatal: Error | undefined;
+  #dirty = false;
+  #syncTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  private constructor(home: string, lock: QueueLock, options: JournalOptions<S>) {
+    this.home = home;
+    this.path = join(home, JOURNAL_FILE);
+    this.#lock = lock;
+    this.#reducer = options.reducer;
+    this.#now = options.now ?? Date.now;
+    this.#state = options.reducer.init();
+  }
+
+  /**
+   * Opens the journal of a queue home, creating the home (0700) and the journal (0600, with a
+   * fresh header, atomically) if needed. Requires `--allow-read` and `--allow-write`.
+   * @param home Absolute path of the queue home.
+   * @param options The reducer and clock.
+   * @returns The journal; call {@linkcode Journal.close} when done.
+   */
+  static async open<S>(home: string, options: JournalOptions<S>): Promise<Journal<S>> {
+    await ensureHome(home);
+    const lock = await QueueLock.open(join(home, LOCK_FILE));
+    const journal = new Journal(home, lock, options);
+    try {
+      if (!(await pathExists(journal.path))) {
+        await lock.withLock(() => journal.#createIfMissing());
+      }
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+    return journal;
+  }
+
+  /** The state as of the last catch-up. Read it right after `refresh` or `transact`. */
+  get state(): S {
+    return this.#state;
+  }
+
+  /** Sequence number of the last record applied. */
+  get lastSeq(): number {
+    return this.#position.nextSeq - 1;
+  }
+
+  /** Byte size of the valid journal content seen so far. */
+  get size(): number {
+    return this.#position.offset;
+  }
+
+  /**
+   * Catches up with records other processes appended, without taking the cross-process lock.
+   * An incomplete last line is left alone: its writer may still be writing it.
+   * @returns The fresh state.
+   */
+  refresh(): Promise<S> {
+    return this.#mutex.run(async () => {
+      this.#checkUsable();
+      await this.#catchUp(false);
+      return this.#state;
+    });
+  }
+
+  /**
+   * Runs one atomic read-decide-append step: takes the lock, catches up, repairs a torn tail, lets
+   * `decide` choose records from the fresh state, appends them in one write, syncs per policy,
+   * applies them, and compacts if the journal has grown past its threshold.
+   * @param decide Pure decision over the fresh state; must not keep references past its return.
+   * @param options `durable: false` to skip the fsync for this append.
+   * @returns What `decide` returned as `result`.
+   */
+  transact<T>(decide: (state: S) => Decision<T>, options: TransactOptions = {}): Promise<T> {
+    return this.#mutex.run(() =>
+      this.#lock.withLock(async () => {
+        this.#checkUsable();
+        await this.#catchUp(true);
+        const decision = decide(this.#state);
+        if (decision.records.length > 0) {
+          await this.#append(decision.records, options.durable ?? true);
+          await this.#maybeCompact();
+        }
+        return decision.result;
+      })
+    );
+  }
+
+  /**
+   * Compacts now: rewrites the journal as a header plus a snapshot of the retained state.
+   * @returns Sizes before and after.
+   */
+  compact(): Promise<CompactionReport> {
+    return this.#mutex.run(() =>
+      this.#lock.withLock(async () => {
+        this.#checkUsable();
+        await this.#catchUp(true);
+        return await this.#compactLocked();
+      })
+    );
+  }
+
+  /** Flushes appends not yet synced (policy `batch`). */
+  flush(): Promise<void> {
+    return this.#mutex.run(() => this.#syncNow());
+  }
+
+  /** Flushes pending appends and releases the file handles. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#mutex.run(async () => {
+      if (!this.#fatal) await this.#syncNow();
+      this.#closed = true;
+      if (this.#syncTimer !== undefined) clearTimeout(this.#syncTimer);
+      this.#file?.close();
+      this.#file = undefined;
+      this.#lock.release();
+    });
+  }
+
+  #checkUsable(): void {
+    if (this.#fatal) throw this.#fatal;
+    if (this.#closed) throw new QueueError("Journal used after close");
+  }
+
+  async #createIfMissing(): Promise<void> {
+    if (await pathExists(this.path)) return;
+    const header: JournalHeader = {
+      seq: 0,
+      format: FORMAT_VERSION,
+      gen: newGeneration(),
+      created_at: new Date(this.#now()).toISOString(),
+      snapshot_bytes: 0,
+    };
+    await writeSnapshotFile(this.home, this.path, encodeHeader(header), "");
+  }
+
+  async #catchUp(underLock: boolean): Promise<void> {
+    if (!this.#file || await this.#replaced()) await this.#reopen();
+    if (!this.#header && !(await this.#readHeader(underLock))) return;
+    const scanner = new RecordScanner(this.path, this.#salt!, this.#position, (record) => {
+      this.#reducer.apply(this.#state, record);
+    });
+    await readTextFrom(this.#file!, this.#position.offset, (text) => scanner.feed(text));
+    const tail = scanner.finish();
+    this.#position = scanner.position;
+    if (tail.kind !== "clean" && underLock) {
+      // Under the lock nobody is mid-write, so bytes after the last valid record are a torn
+      // append from a crashed writer. Nothing after them validates (the scanner checked).
+      await this.#file!.truncate(tail.offset);
+    }
+  }
+
+  async #replaced(): Promise<boolean> {
+    try {
+      return (await Deno.stat(this.path)).ino !== this.#ino;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new QueueError(`Journal "${this.path}" has disappeared`);
+      }
+      throw error;
+    }
+  }
+
+  async #reopen(): Promise<void> {
+    this.#file?.close();
+    this.#file = undefined;
+    try {
+      this.#file = await Deno.open(this.path, { read: true, append: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new QueueError(`Journal "${this.path}" has disappeared`);
+      }
+      throw error;
+    }
+    this.#ino = (await this.#file.stat()).ino;
+    this.#header = undefined;
+    this.#salt = undefined;
+    this.#state = this.#reducer.init();
+    this.#position = { offset: 0, line: 1, nextSeq: 1 };
+  }
+
+  /** Reads line 1; returns false when the file is still empty and nothing can be read yet. */
+  async #readHeader(underLock: boolean): Promise<boolean> {
+    const file = this.#file!;
+    await file.seek(0, Deno.SeekMode.Start);
+    const probe = new Uint8Array(HEADER_PROBE_BYTES);
+    let length = 0;
+    for (;;) {
+      const n = await file.read(probe.subarray(length));
+      if (n === null || n === 0) break;
+      length += n;
+      if (length === probe.length || probe.subarray(0, length).includes(10)) break;
+    }
+    if (length === 0) {
+      if (!underLock) return false;
+      const header: JournalHeader = {
+        seq: 0,
+        format: FORMAT_VERSION,
+        gen: newGeneration(),
+        created_at: new Date(this.#now()).toISOString(),
+        snapshot_bytes: 0,
+      };
+      await this.#writeDurably(encodeHeader(header));
+      this.#setHeader(header, encoder.encode(encodeHeader(header)).length);
+      return true;
+    }
+    const text = new TextDecoder().decode(probe.subarray(0, length));
+    const newline = text.indexOf("\n");
+    const decoded = newline < 0
+      ? { ok: false as const, reason: "no complete first line" }
+      : decodeHeaderLine(text.slice(0, newline));
+    if (!decoded.ok) {
+      throw new CorruptJournalError(
+        `Journal "${this.path}" has a damaged header at line 1 (${decoded.reason})`,
+        1,
+      );
+    }
+    this.#setHeader(decoded.header, newline + 1);
+    return true;
+  }
+
+  #setHeader(header: JournalHeader, headerBytes: number): void {
+    this.#header = header;
+    this.#salt = saltOf(header.gen);
+    this.#position = { offset: headerBytes, line: 2, nextSeq: header.seq + 1 };
+  }
+
+  async #append(bodies: RecordBody[], durable: boolean): Promise<void> {
+    const salt = this.#salt!;
+    let seq = this.#position.nextSeq;
+    const lines = bodies.map((body) => encodeRecord(seq++, body, salt));
+    const text = lines.length === 1 ? lines[0]! : lines.join("");
+    const start = this.#position.offset;
+    try {
+      await writeAll(this.#file!, encoder.encode(text));
+    } catch (error) {
+      await this.#undoPartialAppend(start, error);
+    }
+    const policy = this.#reducer.settings(this.#state).fsync;
+    if (durable && policy === "always") await this.#syncNow(true);
+    else if (policy !== "none") this.#scheduleSync();
+    for (const line of lines) {
+      this.#reducer.apply(this.#state, JSON.parse(line) as JournalRecord);
+    }
+    this.#position = {
+      offset: start + text.length,
+      line: this.#position.line + lines.length,
+      nextSeq: seq,
+    };
+  }
+
+  async #undoPartialAppend(start: number, cause: unknown): Promise<never> {
+    try {
+      await this.#file!.truncate(start);
+    } catch {
+      this.#fatal = new FatalStorageError(
+        `Cannot undo a failed append to "${this.path}"; stopping`,
+        { cause },
+      );
+      throw this.#fatal;
+    }
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new QueueError(`Cannot append to journal "${this.path}": ${reason}`, { cause });
+  }
+
+  async #writeDurably(text: string): Promise<void> {
+    await writeAll(this.#file!, encoder.encode(text));
+    await this.#syncNow(true);
+  }
+
+  #scheduleSync(): void {
+    this.#dirty = true;
+    if (this.#syncTimer !== undefined) return;
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = undefined;
+      this.#mutex.run(() => this.#syncNow()).catch(() => {});
+    }, BATCH_SYNC_MS);
+  }
+
+  async #syncNow(force = false): Promise<void> {
+    if (!force && !this.#dirty) return;
+    if (!this.#file) return;
+    try {
+      await this.#file.syncData();
+      this.#dirty = false;
+    } catch (cause) {
+      // After a failed fsync the kernel may have dropped the dirty pages: never retry, stop.
+      this.#fatal = new FatalStorageError(
+        `Cannot fsync journal "${this.path}"; stopping to avoid acknowledging lost writes`,
+        { cause },
+      );
+      throw this.#fatal;
+    }
+  }
+
+  async #maybeCompact(): Promise<void> {
+    const { compactMinBytes } = this.#reducer.settings(this.#state);
+    const threshold = Math.max(compactMinBytes, 2 * (this.#header?.snapshot_bytes ?? 0));
+    if (this.#position.offset > threshold) await this.#compactLocked();
+  }
+
+  async #compactLocked(): Promise<CompactionReport> {
+    const bytesBefore = this.#position.offset;
+    const header: JournalHeader = {
+      seq: this.#position.nextSeq - 1,
+      format: FORMAT_VERSION,
+      gen: newGeneration(),
+      created_at: new Date(this.#now()).toISOString(),
+      snapshot_bytes: 0,
+    };
+    const salt = saltOf(header.gen);
+    const bodies = this.#reducer.snapshot(this.#state, this.#now());
+    let seq = header.seq + 1;
+    const snapshot = bodies.map((body) => encodeRecord(seq++, body, salt)).join("");
+    header.snapshot_bytes = snapshot.length;
+    const headerLine = encodeHeader(header);
+    await writeSnapshotFile(this.home, this.path, headerLine, snapshot);
+    // Rebuild the state from what was written, exactly as another process will.
+    await this.#reopen();
+    await this.#catchUp(true);
+    if (this.#position.offset !== headerLine.length + snapshot.length) {
+      throw new QueueError(`Compaction of "${this.path}" did not read back what it wrote`);
+    }
+    return { bytesBefore, bytesAfter: this.#position.offset, records: bodies.length };
+  }
+}

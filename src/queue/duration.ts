@@ -1,0 +1,48 @@
+/**
+ * Durations as users type them: plain seconds (`30`, `0.5`) or with a unit (`250ms`, `2m`, `7d`).
+ * @module
+ */
+
+const UNIT_SECONDS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+};
+
+/**
+ * Parses a duration.
+ * @param text e.g. `30`, `1.5`, `250ms`, `2m`, `12h`, `7d`.
+ * @returns Seconds, or `undefined` if `text` is not a duration.
+ * @example
+ * ```ts
+ * parseDuration("2m"); // 120
+ * ```
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h|d|w)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2] ?? "s"]!;
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/**
+ * Formats seconds compactly for people: `90` → `1m30s`, `0.5` → `500ms`.
+ * @param seconds A non-negative number of seconds.
+ * @returns The text.
+ */
+export function formatDuration(seconds: number): string {
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
+  const parts: string[] = [];
+  let rest = Math.round(seconds);
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.slice(0, 2).join("");
+}

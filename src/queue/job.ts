@@ -1,0 +1,93 @@
+/**
+ * Jobs as the queue keeps them, and the public view printed by `show --json` and `list --json`.
+ * @module
+ */
+
+/** Every state a job can be in, in lifecycle order. */
+export const JOB_STATES = ["pending", "processing", "completed", "failed", "dead"] as const;
+
+/** A job's state: `failed` waits for a retry, `dead` is the dead letter queue. */
+export type JobState = typeof JOB_STATES[number];
+
+/** How one run of a job ended. */
+export type AttemptOutcome = "completed" | "failed" | "timed_out" | "lost" | "requeued";
+
+/** One run of a job, as shown in its history. */
+export interface Attempt {
+  attempt: number;
+  worker_id: string;
+  started_at: string;
+  finished_at: string | null;
+  /** `null` while it runs. */
+  outcome: AttemptOutcome | null;
+  exit_code: number | null;
+  signal: string | null;
+  error: string | null;
+}
+
+/** A job with every field the queue keeps. */
+export interface Job {
+  id: string;
+  command: string;
+  state: JobState;
+  /** Runs started. A job with `max_retries = R` runs at most R + 1 times. */
+  attempts: number;
+  max_retries: number;
+  priority: number;
+  run_at: string;
+  /** Seconds, or `null` for no limit. */
+  timeout: number | null;
+  cwd: string;
+  env: Record<string, string> | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  next_run_at: string | null;
+  exit_code: number | null;
+  last_error: string | null;
+  worker_id: string | null;
+  history: Attempt[];
+}
+
+/** Bookkeeping the queue needs besides the public fields. */
+export interface StoredJob extends Job {
+  /** Fencing token of the current claim: the claim record's sequence number. */
+  lease: number | null;
+  /** Enqueue order: the sequence number of the enqueue record. */
+  order: number;
+  /** When the job is due, in epoch milliseconds (`run_at`, or `next_run_at` after a failure). */
+  dueMs: number;
+}
+
+/** Longest attempt history kept per job; older entries are dropped. */
+export const HISTORY_LIMIT = 50;
+
+/**
+ * The public view of a job: its fields in a fixed order, without bookkeeping.
+ * @param job A stored job.
+ * @returns A plain object ready for `JSON.stringify`.
+ */
+export function jobView(job: StoredJob): Job {
+  return {
+    id: job.id,
+    command: job.command,
+    state: job.state,
+    attempts: job.attempts,
+    max_retries: job.max_retries,
+    priority: job.priority,
+    run_at: job.run_at,
+    timeout: job.timeout,
+    cwd: job.cwd,
+    env: job.env,
+    created_at: job.created_at,
+    updated_at: job.updated_at,
+    started_at: job.started_at,
+    finished_at: job.finished_at,
+    next_run_at: job.next_run_at,
+    exit_code: job.exit_code,
+    last_error: job.last_error,
+    worker_id: job.worker_id,
+    history: job.history.map((attempt) => ({ ...attempt })),
+  };
+}

@@ -1,0 +1,330 @@
+/**
+ * The queue store on the journal: each operation is one journal transaction that decides on the
+ * fresh state under the lock, so two processes can never claim the same job.
+ * @module
+ */
+
+import { monotonicFactory } from "ulid";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import { Journal, type Reducer } from "../journal/mod.ts";
+import { backoffDelay } from "./backoff.ts";
+import { nextDueTime, pickNextJob } from "./claim_order.ts";
+import type { Config, ConfigKey } from "./config.ts";
+import { type Job, jobView, type StoredJob } from "./job.ts";
+import type { JobInput } from "./job_input.ts";
+import {
+  claimRecord,
+  completeRecord,
+  configRecord,
+  enqueueRecord,
+  exitRecord,
+  failRecord,
+  heartbeatRecord,
+  lostRecord,
+  recoverRecord,
+  requeueRecord,
+  retryRecord,
+  stopRecord,
+  workerRecord,
+} from "./records.ts";
+import { applyRecord } from "./reducer.ts";
+import { snapshotRecords } from "./snapshot.ts";
+import { emptyQueueState, type QueueState, type StopMode, type WorkerEntry } from "./state.ts";
+import type {
+  Claim,
+  CompactionSummary,
+  EnqueueContext,
+  JobCounts,
+  JobFilter,
+  LivenessProbe,
+  QueueStore,
+  RecoveryReport,
+  RunResult,
+  SettleOutcome,
+  WorkerRegistration,
+} from "./store.ts";
+
+const newJobId = monotonicFactory();
+
+/** How the queue's records fold into its state, for the journal. */
+export const queueReducer: Reducer<QueueState> = {
+  init: emptyQueueState,
+  apply: applyRecord,
+  snapshot: snapshotRecords,
+  settings: (state) => ({
+    fsync: state.config.fsync,
+    compactMinBytes: state.config.compact_threshold,
+  }),
+};
+
+/** Options to {@linkcode JournalQueueStore.open}. */
+export interface StoreOptions {
+  /** Clock in epoch milliseconds; tests pass a fake one. */
+  now?: () => number;
+}
+
+/** A {@linkcode QueueStore} kept in a queue home's journal. */
+export class JournalQueueStore implements QueueStore {
+  #journal: Journal<QueueState>;
+  #now: () => number;
+
+  private constructor(journal: Journal<QueueState>, now: () => number) {
+    this.#journal = journal;
+    this.#now = now;
+  }
+
+  /**
+   * Opens the queue in `home`, creating it if needed. Requires `--allow-read`, `--allow-write`.
+   * @param home Absolute path of the queue home.
+   * @param options Clock override.
+   * @returns The store; call `close()` when done.
+   */
+  static async open(home: string, options: StoreOptions = {}): Promise<JournalQueueStore> {
+    const now = options.now ?? Date.now;
+    const journal = await Journal.open(home, { reducer: queueReducer, now });
+    return new JournalQueueStore(journal, now);
+  }
+
+  /** The underlying journal, for tools that inspect it (doctor, tests). */
+  get journal(): Journal<QueueState> {
+    return this.#journal;
+  }
+
+  #at(): string {
+    return new Date(this.#now()).toISOString();
+  }
+
+  enqueue(inputs: JobInput[], context: EnqueueContext): Promise<Job[]> {
+    return this.#journal.transact((state) => {
+      const at = this.#at();
+      const seen = new Set<string>();
+      const records = [];
+      const ids: string[] = [];
+      for (const [index, input] of inputs.entries()) {
+        const id = input.id ?? newJobId(this.#now());
+        if (state.jobs.has(id) || seen.has(id)) {
+          const where = inputs.length > 1 ? `Job ${index + 1}: ` : "";
+          throw new ValidationError(`${where}a job with id "${id}" already exists`);
+        }
+        seen.add(id);
+        ids.push(id);
+        const timeout = input.timeout ?? state.config.job_timeout;
+        records.push(enqueueRecord(at, {
+          id,
+          command: input.command,
+          max_retries: input.max_retries ?? state.config.max_retries,
+          priority: input.priority ?? 0,
+          run_at: input.run_at ?? at,
+          timeout: timeout > 0 ? timeout : null,
+          cwd: input.cwd ?? context.cwd,
+          ...(input.env ? { env: input.env } : {}),
+        }));
+      }
+      return { records, result: ids };
+    }).then((ids) => ids.map((id) => jobView(this.#journal.state.jobs.get(id)!)));
+  }
+
+  async claimNext(workerId: string): Promise<Claim | null> {
+    const id = await this.#journal.transact((state) => {
+      const worker = state.workers.get(workerId);
+      if (worker && worker.status !== "running") return { records: [], result: null };
+      const job = pickNextJob(state.jobs.values(), this.#now());
+      if (!job) return { records: [], result: null };
+      return {
+        records: [claimRecord(this.#at(), job.id, workerId, job.attempts + 1)],
+        result: job.id,
+      };
+    });
+    if (id === null) return null;
+    const job = this.#journal.state.jobs.get(id)!;
+    return { job: jobView(job), lease: job.lease!, workerId };
+  }
+
+  settle(claim: Claim, result: RunResult): Promise<SettleOutcome> {
+    return this.#journal.transact((state) => {
+      const job = this.#heldJob(state, claim);
+      if (!job) return { records: [], result: "ignored" as const };
+      const at = this.#at();
+      if (result.exitCode === 0 && !result.timedOut && result.signal === null) {
+        return { records: [completeRecord(at, job.id, claim.lease)], result: "completed" as const };
+      }
+      const exhausted = job.attempts > job.max_retries;
+      const { backoff_base, backoff_max } = state.config;
+      const delay = backoffDelay(job.attempts, backoff_base, backoff_max);
+      const record = failRecord(at, job.id, claim.lease, {
+        state: exhausted ? "dead" : "failed",
+        outcome: result.timedOut ? "timed_out" : "failed",
+        exit_code: result.exitCode,
+        signal: result.signal,
+        error: result.error ?? "failed",
+        ...(exhausted ? {} : { retry_at: new Date(this.#now() + delay * 1000).toISOString() }),
+      });
+      return { records: [record], result: exhausted ? "dead" as const : "failed" as const };
+    });
+  }
+
+  requeue(claim: Claim, reason: string): Promise<boolean> {
+    return this.#journal.transact((state) => {
+      const job = this.#heldJob(state, claim);
+      if (!job) return { records: [], result: false };
+      return { records: [requeueRecord(this.#at(), job.id, claim.lease, reason)], result: true };
+    });
+  }
+
+  #heldJob(state: QueueState, claim: Claim): StoredJob | undefined {
+    const job = state.jobs.get(claim.job.id);
+    if (!job || job.state !== "processing" || job.lease !== claim.lease) return undefined;
+    return job;
+  }
+
+  registerWorker(registration: WorkerRegistration): Promise<void> {
+    const { id, pid, host, pstart } = registration;
+    return this.#journal.transact(() => ({
+      records: [workerRecord(this.#at(), id, pid, host, pstart)],
+      result: undefined,
+    }));
+  }
+
+  heartbeat(workerId: string): Promise<WorkerEntry | undefined> {
+    return this.#journal.transact((state) => {
+      const worker = state.workers.get(workerId);
+      const alive = worker && (worker.status === "running" || worker.status === "stopping");
+      return {
+        records: alive ? [heartbeatRecord(this.#at(), workerId)] : [],
+        result: undefined,
+      };
+    }, { durable: false }).then(() => {
+      const worker = this.#journal.state.workers.get(workerId);
+      return worker ? { ...worker } : undefined;
+    });
+  }
+
+  workerExited(workerId: string): Promise<void> {
+    return this.#journal.transact((state) => {
+      const worker = state.workers.get(workerId);
+      const live = worker && (worker.status === "running" || worker.status === "stopping");
+      return { records: live ? [exitRecord(this.#at(), workerId)] : [], result: undefined };
+    });
+  }
+
+  async recoverLostWorkers(
+    probe: LivenessProbe,
+    exceptWorkerId?: string,
+  ): Promise<RecoveryReport> {
+    const report: RecoveryReport = { lostWorkers: [], requeued: [], dead: [] };
+    const state = await this.#journal.refresh();
+    const stallMs = state.config.stall_timeout * 1000;
+    const suspects = new Map<string, { heartbeat: string; reason: string }>();
+    for (const worker of state.workers.values()) {
+      if (worker.id === exceptWorkerId) continue;
+      if (worker.status !== "running" && worker.status !== "stopping") continue;
+      const silentMs = this.#now() - worker.heartbeatMs;
+      let reason: string | undefined;
+      if (silentMs > stallMs) reason = `no heartbeat for ${Math.round(silentMs / 1000)}s`;
+      else if ((await probe(worker)) === false) reason = `process ${worker.pid} is gone`;
+      if (reason) suspects.set(worker.id, { heartbeat: worker.heartbeat, reason });
+    }
+    if (suspects.size === 0) return report;
+    return await this.#journal.transact((fresh) => {
+      const at = this.#at();
+      const records = [];
+      for (const [id, suspect] of suspects) {
+        const worker = fresh.workers.get(id);
+        // It may have heartbeated or exited since the lockless look: then it is not lost.
+        if (!worker || worker.heartbeat !== suspect.heartbeat) continue;
+        if (worker.status !== "running" && worker.status !== "stopping") continue;
+        records.push(lostRecord(at, id, suspect.reason));
+        report.lostWorkers.push(id);
+        for (const job of fresh.jobs.values()) {
+          if (job.state !== "processing" || job.worker_id !== id || job.lease === null) continue;
+          const exhausted = job.attempts > job.max_retries;
+          const error = `worker ${id} was lost during attempt ${job.attempts} (${suspect.reason})`;
+          records.push(recoverRecord(at, job.id, job.lease, exhausted ? "dead" : "pending", error));
+          (exhausted ? report.dead : report.requeued).push(job.id);
+        }
+      }
+      return { records, result: report };
+    });
+  }
+
+  requestStop(mode: StopMode): Promise<WorkerEntry[]> {
+    return this.#journal.transact((state) => {
+      const at = this.#at();
+      const targets = [...state.workers.values()].filter((w) =>
+        w.status === "running" || (w.status === "stopping" && mode === "now" && w.stop !== "now")
+      );
+      return {
+        records: targets.map((w) => stopRecord(at, w.id, mode)),
+        result: [...state.workers.values()]
+          .filter((w) => w.status === "running" || w.status === "stopping")
+          .map((w) => ({ ...w })),
+      };
+    });
+  }
+
+  async retryDead(id: string): Promise<Job> {
+    await this.#journal.transact((state) => {
+      const job = state.jobs.get(id);
+      if (!job) throw new NotFoundError(`No job with id "${id}"`);
+      if (job.state !== "dead") {
+        throw new ValidationError(`Job "${id}" is ${job.state}, not in the dead letter queue`);
+      }
+      return { records: [retryRecord(this.#at(), id)], result: undefined };
+    });
+    return jobView(this.#journal.state.jobs.get(id)!);
+  }
+
+  async getConfig(): Promise<Config> {
+    return { ...(await this.#journal.refresh()).config };
+  }
+
+  async setConfig(key: ConfigKey, value: Config[ConfigKey]): Promise<Config> {
+    await this.#journal.transact((state) => ({
+      records: state.config[key] === value ? [] : [configRecord(this.#at(), key, value)],
+      result: undefined,
+    }));
+    return { ...this.#journal.state.config };
+  }
+
+  async getJob(id: string): Promise<Job> {
+    const job = (await this.#journal.refresh()).jobs.get(id);
+    if (!job) throw new NotFoundError(`No job with id "${id}"`);
+    return jobView(job);
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const state = await this.#journal.refresh();
+    const matching: StoredJob[] = [];
+    for (const job of state.jobs.values()) {
+      if (filter.state === undefined || job.state === filter.state) matching.push(job);
+    }
+    matching.sort((a, b) => b.order - a.order);
+    const limited = filter.limit === undefined ? matching : matching.slice(0, filter.limit);
+    return limited.map(jobView);
+  }
+
+  async countJobs(): Promise<JobCounts> {
+    const { counts } = await this.#journal.refresh();
+    let total = 0;
+    for (const n of Object.values(counts)) total += n;
+    return { ...counts, total };
+  }
+
+  async listWorkers(): Promise<WorkerEntry[]> {
+    const state = await this.#journal.refresh();
+    return [...state.workers.values()].map((w) => ({ ...w }));
+  }
+
+  async nextDueTime(): Promise<number | undefined> {
+    const state = await this.#journal.refresh();
+    return nextDueTime(state.jobs.values(), this.#now());
+  }
+
+  compact(): Promise<CompactionSummary> {
+    return this.#journal.compact();
+  }
+
+  close(): Promise<void> {
+    return this.#journal.close();
+  }
+}

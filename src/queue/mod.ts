@@ -1,0 +1,11 @@
+/**
+ * The queue: jobs, settings, the state machine and the store API over the journal.
+ * @module
+ */
+
+export * from "./config.ts";
+export * from "./job.ts";
+export * from "./job_input.ts";
+export * from "./store.ts";
+export { JournalQueueStore, queueReducer } from "./journal_store.ts";
+export type { QueueState, StopMode, WorkerEntry, WorkerStatus } from "./state.ts";

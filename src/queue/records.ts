@@ -1,0 +1,123 @@
+/**
+ * The journal records of the queue, one builder per operation. Field names are short but plain
+ * English so that a person reading `journal.jsonl` understands them without a manual.
+ * @module
+ */
+
+import type { RecordBody } from "../journal/mod.ts";
+import type { ConfigKey } from "./config.ts";
+import type { AttemptOutcome, Job } from "./job.ts";
+import type { StopMode } from "./state.ts";
+
+/** Fields of a new job as the `enqueue` record carries them. */
+export interface EnqueueFields {
+  id: string;
+  command: string;
+  max_retries: number;
+  priority: number;
+  run_at: string;
+  timeout: number | null;
+  cwd: string;
+  env?: Record<string, string>;
+}
+
+/** A job was added. */
+export function enqueueRecord(at: string, fields: EnqueueFields): RecordBody {
+  return { at, op: "enqueue", ...fields };
+}
+
+/** A worker claimed a job; the record's sequence number becomes the lease (fencing token). */
+export function claimRecord(at: string, id: string, worker: string, attempt: number): RecordBody {
+  return { at, op: "claim", id, worker, attempt };
+}
+
+/** The run holding `lease` exited 0. */
+export function completeRecord(at: string, id: string, lease: number): RecordBody {
+  return { at, op: "complete", id, lease, exit_code: 0 };
+}
+
+/** What a failed run reports. */
+export interface FailureFields {
+  state: "failed" | "dead";
+  outcome: Extract<AttemptOutcome, "failed" | "timed_out">;
+  exit_code: number | null;
+  signal: string | null;
+  error: string;
+  /** When the retry is due; only with `state: "failed"`. */
+  retry_at?: string;
+}
+
+/** The run holding `lease` failed: the job waits for a retry or goes to the dead letter queue. */
+export function failRecord(
+  at: string,
+  id: string,
+  lease: number,
+  fields: FailureFields,
+): RecordBody {
+  return { at, op: "fail", id, lease, ...fields };
+}
+
+/** The worker holding `lease` was lost: the job goes back to pending, or dead if exhausted. */
+export function recoverRecord(
+  at: string,
+  id: string,
+  lease: number,
+  state: "pending" | "dead",
+  error: string,
+): RecordBody {
+  return { at, op: "recover", id, lease, state, error };
+}
+
+/** The run holding `lease` was stopped on purpose (`worker stop --now`): uncounted, pending again. */
+export function requeueRecord(at: string, id: string, lease: number, reason: string): RecordBody {
+  return { at, op: "requeue", id, lease, reason };
+}
+
+/** A dead job was sent back to pending with its attempts reset (`dlq retry`). */
+export function retryRecord(at: string, id: string): RecordBody {
+  return { at, op: "retry", id };
+}
+
+/** A setting changed. */
+export function configRecord(at: string, key: ConfigKey, value: unknown): RecordBody {
+  return { at, op: "config", key, value };
+}
+
+/** A worker process started. */
+export function workerRecord(
+  at: string,
+  worker: string,
+  pid: number,
+  host: string,
+  pstart: string | null,
+): RecordBody {
+  return { at, op: "worker", worker, pid, host, pstart };
+}
+
+/** A worker is alive. */
+export function heartbeatRecord(at: string, worker: string): RecordBody {
+  return { at, op: "heartbeat", worker };
+}
+
+/** A worker was asked to stop. */
+export function stopRecord(at: string, worker: string, mode: StopMode): RecordBody {
+  return { at, op: "stop", worker, mode };
+}
+
+/** A worker exited cleanly. */
+export function exitRecord(at: string, worker: string): RecordBody {
+  return { at, op: "exit", worker };
+}
+
+/** A worker was presumed dead by another process. */
+export function lostRecord(at: string, worker: string, reason: string): RecordBody {
+  return { at, op: "lost", worker, reason };
+}
+
+/** Compaction: the whole of a retained job. */
+export function jobSnapshotRecord(
+  job: Job & { lease: number | null; order: number; dueMs: number },
+): RecordBody {
+  const { dueMs, ...rest } = job;
+  return { op: "job", ...rest, due_at: new Date(dueMs).toISOString() };
+}

@@ -1,0 +1,68 @@
+/**
+ * What compaction keeps: the records that rebuild the retained state. Completed jobs leave only by
+ * the retention policy; pending, processing, failed and dead jobs are always kept.
+ * @module
+ */
+
+import type { RecordBody } from "../journal/mod.ts";
+import { CONFIG_KEYS, DEFAULT_CONFIG } from "./config.ts";
+import type { StoredJob } from "./job.ts";
+import { configRecord, jobSnapshotRecord } from "./records.ts";
+import type { QueueState, WorkerEntry } from "./state.ts";
+
+/** Stopped or lost workers are listed this long after they end. */
+export const ENDED_WORKER_KEEP_MS = 24 * 3600 * 1000;
+/** At most this many ended workers are kept. */
+export const ENDED_WORKER_KEEP_COUNT = 32;
+
+/**
+ * Whether retention lets a job go at compaction time.
+ * @param job The job.
+ * @param retentionSeconds The `retention` setting.
+ * @param nowMs The current time.
+ * @returns `true` only for a completed job that finished at least `retention` ago.
+ */
+export function isExpired(job: StoredJob, retentionSeconds: number, nowMs: number): boolean {
+  if (job.state !== "completed" || job.finished_at === null) return false;
+  return Date.parse(job.finished_at) + retentionSeconds * 1000 <= nowMs;
+}
+
+/**
+ * The records of a compacted journal: settings that differ from the defaults, workers worth
+ * listing, and every retained job in enqueue order.
+ * @param state The queue state.
+ * @param nowMs The current time, for retention.
+ * @returns Record bodies, in the order they must be written.
+ */
+export function snapshotRecords(state: QueueState, nowMs: number): RecordBody[] {
+  const records: RecordBody[] = [];
+  for (const key of CONFIG_KEYS) {
+    if (state.config[key] !== DEFAULT_CONFIG[key]) {
+      records.push(configRecord(new Date(nowMs).toISOString(), key, state.config[key]));
+    }
+  }
+  for (const worker of retainedWorkers(state, nowMs)) records.push(workerSnapshot(worker));
+  const jobs = [...state.jobs.values()]
+    .filter((job) => !isExpired(job, state.config.retention, nowMs))
+    .sort((a, b) => a.order - b.order);
+  for (const job of jobs) records.push(jobSnapshotRecord(job));
+  return records;
+}
+
+function retainedWorkers(state: QueueState, nowMs: number): WorkerEntry[] {
+  const live: WorkerEntry[] = [];
+  const ended: WorkerEntry[] = [];
+  for (const worker of state.workers.values()) {
+    if (worker.status === "running" || worker.status === "stopping") live.push(worker);
+    else if (nowMs - Date.parse(worker.ended_at ?? worker.heartbeat) < ENDED_WORKER_KEEP_MS) {
+      ended.push(worker);
+    }
+  }
+  ended.sort((a, b) => (a.ended_at ?? "").localeCompare(b.ended_at ?? ""));
+  return [...ended.slice(-ENDED_WORKER_KEEP_COUNT), ...live];
+}
+
+function workerSnapshot(worker: WorkerEntry): RecordBody {
+  const { id, heartbeatMs: _ms, ...rest } = worker;
+  return { op: "worker", worker: id, ...rest };
+}

@@ -1,0 +1,86 @@
+/**
+ * The queue's in-memory state, rebuilt from the journal by the reducer.
+ * @module
+ */
+
+import { type Config, DEFAULT_CONFIG } from "./config.ts";
+import { JOB_STATES, type JobState, type StoredJob } from "./job.ts";
+
+/** A worker's lifecycle: `lost` means it vanished without recording its exit. */
+export type WorkerStatus = "running" | "stopping" | "stopped" | "lost";
+
+/** How a worker was asked to stop: let running jobs finish, or kill and requeue them. */
+export type StopMode = "drain" | "now";
+
+/** A worker process as the queue knows it. */
+export interface WorkerEntry {
+  id: string;
+  pid: number;
+  host: string;
+  /** The process's start time as the OS reports it, to tell a reused pid apart. */
+  pstart: string | null;
+  status: WorkerStatus;
+  started_at: string;
+  heartbeat: string;
+  heartbeatMs: number;
+  /** The job it is running, if any. */
+  job: string | null;
+  stop: StopMode | null;
+  ended_at: string | null;
+  reason: string | null;
+}
+
+/** Everything the journal's records add up to. */
+export interface QueueState {
+  jobs: Map<string, StoredJob>;
+  workers: Map<string, WorkerEntry>;
+  config: Config;
+  /** Jobs per state, kept up to date by every transition. */
+  counts: Record<JobState, number>;
+}
+
+/**
+ * A fresh, empty queue state with default settings.
+ * @returns The state.
+ */
+export function emptyQueueState(): QueueState {
+  const counts = {} as Record<JobState, number>;
+  for (const state of JOB_STATES) counts[state] = 0;
+  return { jobs: new Map(), workers: new Map(), config: { ...DEFAULT_CONFIG }, counts };
+}
+
+/**
+ * Moves a job to another state, keeping the per-state counts right.
+ * @param state The queue state.
+ * @param job A job of `state`.
+ * @param to The new state.
+ */
+export function moveJob(state: QueueState, job: StoredJob, to: JobState): void {
+  state.counts[job.state]--;
+  state.counts[to]++;
+  job.state = to;
+}
+
+/**
+ * Adds or replaces a job, keeping the per-state counts right.
+ * @param state The queue state.
+ * @param job The job.
+ */
+export function putJob(state: QueueState, job: StoredJob): void {
+  const previous = state.jobs.get(job.id);
+  if (previous) state.counts[previous.state]--;
+  state.jobs.set(job.id, job);
+  state.counts[job.state]++;
+}
+
+/**
+ * Removes a job, keeping the per-state counts right.
+ * @param state The queue state.
+ * @param id The job's id.
+ */
+export function dropJob(state: QueueState, id: string): void {
+  const job = state.jobs.get(id);
+  if (!job) return;
+  state.counts[job.state]--;
+  state.jobs.delete(id);
+}

@@ -1,0 +1,112 @@
+/**
+ * The queue store interface: every operation the CLI and the workers need, independent of the
+ * backend (the journal today; PostgreSQL later).
+ * @module
+ */
+
+import type { Config, ConfigKey } from "./config.ts";
+import type { Job, JobState } from "./job.ts";
+import type { JobInput } from "./job_input.ts";
+import type { StopMode, WorkerEntry } from "./state.ts";
+
+/** Defaults an enqueue fills in from the caller's context. */
+export interface EnqueueContext {
+  /** Working directory for jobs that do not name one. */
+  cwd: string;
+}
+
+/** A job a worker holds, with the lease that fences its completion. */
+export interface Claim {
+  job: Job;
+  /** Fencing token: a completion carrying an older lease is ignored. */
+  lease: number;
+  workerId: string;
+}
+
+/** How one run of a job ended, as the executor saw it. */
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Human-readable reason with a stderr tail; `null` on success. */
+  error: string | null;
+}
+
+/** What happened to a job when its run was settled. */
+export type SettleOutcome = "completed" | "failed" | "dead" | "ignored";
+
+/** A worker process announcing itself. */
+export interface WorkerRegistration {
+  id: string;
+  pid: number;
+  host: string;
+  pstart: string | null;
+}
+
+/** Answers whether a worker process is alive: `undefined` when it cannot tell (other host). */
+export type LivenessProbe = (worker: WorkerEntry) => Promise<boolean | undefined>;
+
+/** What a recovery pass did. */
+export interface RecoveryReport {
+  lostWorkers: string[];
+  requeued: string[];
+  dead: string[];
+}
+
+/** Filters of `list`. */
+export interface JobFilter {
+  state?: JobState;
+  limit?: number;
+}
+
+/** Counts per state plus the total, as `status --json` prints them. */
+export type JobCounts = Record<JobState | "total", number>;
+
+/** Sizes before and after a compaction. */
+export interface CompactionSummary {
+  bytesBefore: number;
+  bytesAfter: number;
+  records: number;
+}
+
+/** The operations every queue backend provides. */
+export interface QueueStore {
+  /** Adds jobs, all or none. */
+  enqueue(inputs: JobInput[], context: EnqueueContext): Promise<Job[]>;
+  /** Claims the next due job for `workerId`, or returns `null` when none is due. */
+  claimNext(workerId: string): Promise<Claim | null>;
+  /** Records how a claimed run ended; ignored when the lease is no longer current. */
+  settle(claim: Claim, result: RunResult): Promise<SettleOutcome>;
+  /** Returns a claimed job to pending without counting the run (stop `--now`). */
+  requeue(claim: Claim, reason: string): Promise<boolean>;
+  /** Records a new worker process as running. */
+  registerWorker(registration: WorkerRegistration): Promise<void>;
+  /** Records that a worker is alive; returns its entry so it can see stop requests. */
+  heartbeat(workerId: string): Promise<WorkerEntry | undefined>;
+  /** Records a worker's clean exit. */
+  workerExited(workerId: string): Promise<void>;
+  /** Marks dead or stalled workers lost and recovers their jobs. */
+  recoverLostWorkers(probe: LivenessProbe, exceptWorkerId?: string): Promise<RecoveryReport>;
+  /** Asks every running worker to stop; returns those asked. */
+  requestStop(mode: StopMode): Promise<WorkerEntry[]>;
+  /** Moves a dead job back to pending with its attempts reset. */
+  retryDead(id: string): Promise<Job>;
+  /** The current settings. */
+  getConfig(): Promise<Config>;
+  /** Changes one setting (already validated). */
+  setConfig(key: ConfigKey, value: Config[ConfigKey]): Promise<Config>;
+  /** One job; throws `NotFoundError` for an unknown id. */
+  getJob(id: string): Promise<Job>;
+  /** Jobs, newest first. */
+  listJobs(filter?: JobFilter): Promise<Job[]>;
+  /** Counts per state. */
+  countJobs(): Promise<JobCounts>;
+  /** Every known worker. */
+  listWorkers(): Promise<WorkerEntry[]>;
+  /** Epoch ms when the next waiting job becomes due, if any. */
+  nextDueTime(): Promise<number | undefined>;
+  /** Compacts the backend's storage now. */
+  compact(): Promise<CompactionSummary>;
+  /** Flushes and releases resources. */
+  close(): Promise<void>;
+}
