@@ -6,3 +6,6 @@
 export * from "./journal.ts";
 export type { JournalRecord, RecordBody } from "./framing.ts";
 export { ensurePrivateDir } from "./home_dir.ts";
+export { inspectJournal, type JournalInspection } from "./inspect.ts";
+export { repairJournal, type RepairReport } from "./repair.ts";
+export * from "./storage_checks.ts";

@@ -101,7 +101,7 @@ export class JournalQueueStore implements QueueStore {
       const records = [];
       const ids: string[] = [];
       for (const [index, input] of inputs.entries()) {
-        const id = input.id ?? newJobId(this.#now());
+        const id = input.id ?? newJobId(Math.floor(this.#now()));
         if (state.jobs.has(id) || seen.has(id)) {
           const where = inputs.length > 1 ? `Job ${index + 1}: ` : "";
           throw new ValidationError(`${where}a job with id "${id}" already exists`);

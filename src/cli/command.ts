@@ -1,0 +1,172 @@
+/**
+ * The shape of a CLI command and the context it runs in: parsed options, the printer, the queue
+ * home and a way to open the store.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { ValidationError } from "../errors.ts";
+import { homeEnvironment, invocationDirectory, resolveHome } from "../home/resolve_home.ts";
+import { JournalQueueStore, type QueueStore } from "../queue/mod.ts";
+import type { Output } from "./output.ts";
+
+/** An option a command accepts. */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  /** Placeholder for the help text, e.g. `N`. */
+  value?: string;
+  help: string;
+}
+
+/** Values of parsed options. */
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** One command, e.g. `worker start`. */
+export interface CommandSpec {
+  /** Words that name it: `["worker", "start"]`. */
+  name: string[];
+  /** Positional arguments in the usage line, e.g. `<id>`. */
+  args?: string;
+  summary: string;
+  /** Extra help text, examples. */
+  details?: string;
+  options: Record<string, OptionSpec>;
+  /** Smallest and largest number of positional arguments. */
+  positionals: [number, number];
+  /** Hidden commands are left out of the overview (internal use). */
+  hidden?: boolean;
+  run(context: CommandContext, args: string[], options: OptionValues): Promise<number>;
+}
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  home: { type: "string", value: "DIR", help: "queue home (see README: where the files live)" },
+  json: { type: "boolean", help: "print JSON only, on stdout" },
+  debug: { type: "boolean", help: "print stack traces with errors" },
+  help: { type: "boolean", short: "h", help: "show help" },
+};
+
+/** Where a command runs: output, flags and the queue home. */
+export class CommandContext {
+  readonly out: Output;
+  readonly json: boolean;
+  /** Directory the user ran the command in; relative paths start here. */
+  readonly cwd: string;
+  #homeFlag: string | undefined;
+  #home: string | undefined;
+
+  constructor(out: Output, options: OptionValues) {
+    this.out = out;
+    this.json = options.json === true;
+    this.cwd = invocationDirectory();
+    this.#homeFlag = options.home as string | undefined;
+  }
+
+  /** The resolved queue home. */
+  get home(): string {
+    this.#home ??= resolveHome(this.#homeFlag, homeEnvironment(), this.cwd);
+    return this.#home;
+  }
+
+  /**
+   * Opens the queue store, runs `body`, and closes it.
+   * @param body What to do with the store.
+   * @returns What `body` returns.
+   */
+  async withStore<T>(body: (store: QueueStore) => Promise<T>): Promise<T> {
+    const store = await JournalQueueStore.open(this.home);
+    try {
+      return await body(store);
+    } finally {
+      await store.close();
+    }
+  }
+}
+
+/**
+ * Parses a command's arguments strictly: unknown options and wrong counts are usage errors.
+ * @param spec The command.
+ * @param argv Arguments after the command's name.
+ * @returns Positionals and option values.
+ * @throws {ValidationError} with a one-line message.
+ */
+export function parseCommandArgs(
+  spec: CommandSpec,
+  argv: string[],
+): { args: string[]; options: OptionValues } {
+  const all = { ...spec.options, ...GLOBAL_OPTIONS };
+  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const [name, option] of Object.entries(all)) {
+    config[name] = option.short
+      ? { type: option.type, short: option.short }
+      : { type: option.type };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    throw new ValidationError(
+      `${message.replace(/\.$/, "")}; see "queuectl ${spec.name.join(" ")} --help"`,
+    );
+  }
+  const options = parsed.values as OptionValues;
+  if (options.help) return { args: parsed.positionals, options };
+  const [min, max] = spec.positionals;
+  const count = parsed.positionals.length;
+  if (count < min || count > max) {
+    const usage = `queuectl ${spec.name.join(" ")}${spec.args ? ` ${spec.args}` : ""}`;
+    const problem = count < min
+      ? "Missing argument"
+      : `Unexpected argument "${parsed.positionals[max]}"`;
+    throw new ValidationError(`${problem}; usage: ${usage}`);
+  }
+  return { args: parsed.positionals, options };
+}
+
+/**
+ * Reads an integer option.
+ * @param options Parsed options.
+ * @param name The option's name.
+ * @param min Smallest allowed value.
+ * @returns The value, or `undefined` if not given.
+ */
+export function integerOption(
+  options: OptionValues,
+  name: string,
+  min: number,
+): number | undefined {
+  const raw = options[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== "string" || !/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new ValidationError(
+      `Option --${name} must be an integer of at least ${min}, got "${raw}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Reads a duration option in seconds (`30`, `1.5`, `2m`).
+ * @param options Parsed options.
+ * @param name The option's name.
+ * @param parse The duration parser.
+ * @returns Seconds, or `undefined` if not given.
+ */
+export function secondsOption(
+  options: OptionValues,
+  name: string,
+  parse: (text: string) => number | undefined,
+): number | undefined {
+  const raw = options[name];
+  if (raw === undefined) return undefined;
+  const seconds = typeof raw === "string" ? parse(raw) : undefined;
+  if (seconds === undefined) {
+    throw new ValidationError(
+      `Option --${name} must be a duration in seconds (e.g. 30, 1.5, 2m), got "${raw}"`,
+    );
+  }
+  return seconds;
+}

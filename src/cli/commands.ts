@@ -1,0 +1,38 @@
+/**
+ * Every CLI command, in the order help lists them.
+ * @module
+ */
+
+import type { CommandSpec } from "./command.ts";
+import { compactCommand } from "./compact.ts";
+import { configGetCommand, configSetCommand } from "./config.ts";
+import { dlqListCommand, dlqRetryCommand } from "./dlq.ts";
+import { doctorCommand } from "./doctor.ts";
+import { enqueueCommand } from "./enqueue.ts";
+import { listCommand } from "./list.ts";
+import { logsCommand } from "./logs.ts";
+import { showCommand } from "./show.ts";
+import { statusCommand } from "./status.ts";
+import { waitCommand } from "./wait.ts";
+import { workerRunCommand } from "./worker_run.ts";
+import { workerStartCommand } from "./worker_start.ts";
+import { workerStopCommand } from "./worker_stop.ts";
+
+/** All commands. */
+export const COMMANDS: CommandSpec[] = [
+  enqueueCommand,
+  workerStartCommand,
+  workerStopCommand,
+  workerRunCommand,
+  statusCommand,
+  listCommand,
+  showCommand,
+  logsCommand,
+  dlqListCommand,
+  dlqRetryCommand,
+  configGetCommand,
+  configSetCommand,
+  waitCommand,
+  compactCommand,
+  doctorCommand,
+];

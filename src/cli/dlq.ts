@@ -1,0 +1,47 @@
+/**
+ * `queuectl dlq list` and `queuectl dlq retry <id>…`: the dead letter queue.
+ * @module
+ */
+
+import { ValidationError } from "../errors.ts";
+import type { CommandSpec } from "./command.ts";
+import { printJobs } from "./list.ts";
+
+export const dlqListCommand: CommandSpec = {
+  name: ["dlq", "list"],
+  summary: "jobs in the dead letter queue",
+  details: `Examples:
+  queuectl dlq list
+  queuectl dlq list --json | jq -r '.[].last_error'`,
+  options: {},
+  positionals: [0, 0],
+  async run(context) {
+    printJobs(context, await context.withStore((store) => store.listJobs({ state: "dead" })));
+    return 0;
+  },
+};
+
+export const dlqRetryCommand: CommandSpec = {
+  name: ["dlq", "retry"],
+  args: "<id>... | --all",
+  summary: "move dead jobs back to pending with attempts reset",
+  details: `Examples:
+  queuectl dlq retry nightly-backup
+  queuectl dlq retry --all`,
+  options: { all: { type: "boolean", help: "retry every dead job" } },
+  positionals: [0, Infinity],
+  async run(context, args, options) {
+    const all = options.all === true;
+    if (all === (args.length > 0)) throw new ValidationError("Give job ids, or --all (not both)");
+    const jobs = await context.withStore(async (store) => {
+      const ids = all ? (await store.listJobs({ state: "dead" })).map((j) => j.id) : args;
+      const retried = [];
+      for (const id of ids) retried.push(await store.retryDead(id));
+      return retried;
+    });
+    if (context.json) context.out.json(all || jobs.length !== 1 ? jobs : jobs[0]);
+    else if (jobs.length === 0) context.out.note("the dead letter queue is empty");
+    else for (const job of jobs) context.out.line(`${job.id} is pending again`);
+    return 0;
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * `queuectl doctor [--repair]`: verify the journal end to end; repair what can be repaired.
+ * @module
+ */
+
+import { diagnoseHome, type DoctorReport, repairHome } from "../queue/doctor.ts";
+import type { CommandContext, CommandSpec } from "./command.ts";
+import { formatBytes } from "./compact.ts";
+
+function printReport(context: CommandContext, report: DoctorReport): void {
+  const out = context.out;
+  out.line(`journal     ${report.journal}`);
+  out.line(
+    `size        ${
+      formatBytes(report.bytes)
+    }, ${report.records} valid records, last seq ${report.lastSeq}`,
+  );
+  out.line(
+    `storage     ${report.filesystem ?? "unknown"} file system, fsync ${report.fsyncMicros} µs`,
+  );
+  if (report.jobs) {
+    const { total, ...states } = report.jobs;
+    out.line(
+      `jobs        ${total} (${Object.entries(states).map(([s, n]) => `${n} ${s}`).join(", ")})`,
+    );
+  }
+  for (const problem of report.problems) out.line(`${out.paint("red", "problem")}     ${problem}`);
+  if (report.recordsAtRisk > 0) {
+    out.line(
+      `at risk     cutting there drops ${report.recordsAtRisk} valid record(s), touching job(s): ` +
+        (report.jobsAtRisk.join(", ") || "none"),
+    );
+  }
+  for (const warning of report.warnings) {
+    out.line(`${out.paint("yellow", "warning")}     ${warning}`);
+  }
+  if (report.problems.length === 0) {
+    out.line(`${out.paint("green", "ok")}          journal verified`);
+  }
+}
+
+export const doctorCommand: CommandSpec = {
+  name: ["doctor"],
+  summary: "verify the journal end to end; --repair fixes what it can, keeping a backup",
+  details: `Checks the header, every record's checksum and sequence number, replays the state, and
+looks at the storage (tmpfs, NFS, suspiciously fast fsync). --repair truncates a torn tail; for a
+bad record followed by valid ones it first says which jobs would lose changes, copies the journal to
+journal.jsonl.bak-<time>, then cuts at the bad record.
+Examples:
+  queuectl doctor
+  queuectl doctor --repair`,
+  options: { repair: { type: "boolean", help: "cut the journal at its first bad record" } },
+  positionals: [0, 0],
+  async run(context, _args, options) {
+    await context.withStore(() => Promise.resolve()); // creates the home and journal if missing
+    const before = await diagnoseHome(context.home);
+    if (options.repair !== true) {
+      if (context.json) context.out.json(before);
+      else printReport(context, before);
+      return before.problems.length === 0 ? 0 : 1;
+    }
+    if (!context.json) printReport(context, before);
+    if (before.problems.length === 0) {
+      if (context.json) context.out.json({ before, repair: null, after: before });
+      else context.out.line("nothing to repair");
+      return 0;
+    }
+    const repair = await repairHome(context.home);
+    const after = await diagnoseHome(context.home);
+    if (context.json) {
+      context.out.json({
+        before,
+        repair: {
+          repaired: repair.repaired,
+          backup: repair.backup ?? null,
+          bytes_cut: repair.bytesCut,
+        },
+        after,
+      });
+    } else if (repair.repaired) {
+      context.out.line(
+        `repaired    cut ${formatBytes(repair.bytesCut)} at line ${
+          repair.inspection.firstBad!.line
+        }` +
+          (repair.backup ? `; backup of the whole file: ${repair.backup}` : ""),
+      );
+      printReport(context, after);
+    } else {
+      context.out.line("could not repair: see the problem above");
+    }
+    return after.problems.length === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,124 @@
+// deno-lint-ignore-file no-console
+/**
+ * Everything the CLI prints goes through here: data on stdout, messages on stderr, aligned
+ * tables, and colour only on a terminal when `NO_COLOR` is not set.
+ * @module
+ */
+
+import { styleText } from "node:util";
+
+type Style = Parameters<typeof styleText>[0];
+
+/** Colour for each job and worker state. */
+const STATE_STYLES: Record<string, Style> = {
+  pending: "cyan",
+  processing: "yellow",
+  completed: "green",
+  failed: "magenta",
+  dead: "red",
+  running: "green",
+  stopping: "yellow",
+  stopped: "gray",
+  lost: "red",
+};
+
+/** The CLI's printer. */
+export class Output {
+  /** Whether to colour stdout. */
+  readonly color: boolean;
+
+  constructor(color: boolean = Output.detectColor()) {
+    this.color = color;
+  }
+
+  /**
+   * Colour is on when stdout is a terminal and `NO_COLOR` is unset (https://no-color.org).
+   * @returns Whether to colour output.
+   */
+  static detectColor(): boolean {
+    try {
+      const noColor = Deno.env.get("NO_COLOR");
+      if (noColor !== undefined && noColor !== "") return false;
+      return Deno.stdout.isTerminal();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Prints a line of data on stdout. */
+  line(text = ""): void {
+    console.log(text);
+  }
+
+  /** Prints a value as JSON on stdout. */
+  json(value: unknown): void {
+    console.log(JSON.stringify(value, null, 2));
+  }
+
+  /** Prints a message for people on stderr. */
+  note(text: string): void {
+    console.error(text);
+  }
+
+  /** Prints a one-line error on stderr. */
+  error(text: string): void {
+    console.error(`queuectl: ${text}`);
+  }
+
+  /** Applies a style when colour is on. */
+  paint(style: Style, text: string): string {
+    return this.color ? styleText(style, text, { validateStream: false }) : text;
+  }
+
+  /** Colours a job or worker state by its meaning. */
+  state(state: string): string {
+    const style = STATE_STYLES[state];
+    return style ? this.paint(style, state) : state;
+  }
+
+  /**
+   * Prints rows as a table with aligned columns and a dim header. Cells may carry colour codes;
+   * widths are measured without them.
+   * @param headers Column titles.
+   * @param rows The cells, one array per row.
+   */
+  table(headers: string[], rows: string[][]): void {
+    const widths = headers.map((h, i) =>
+      Math.max(visibleLength(h), ...rows.map((row) => visibleLength(row[i] ?? "")))
+    );
+    const format = (cells: string[]) =>
+      cells.map((cell, i) =>
+        i === cells.length - 1 ? cell : cell + " ".repeat(widths[i]! - visibleLength(cell))
+      ).join("  ").trimEnd();
+    this.line(this.paint("bold", format(headers)));
+    for (const row of rows) this.line(format(row));
+  }
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+function visibleLength(text: string): number {
+  return text.replace(ANSI, "").length;
+}
+
+/**
+ * Shortens text to one line of at most `max` characters for a table cell.
+ * @param text Any text.
+ * @param max The width.
+ * @returns The shortened text, ending in `…` when cut.
+ */
+export function cell(text: string | null | undefined, max = 60): string {
+  if (text === null || text === undefined) return "-";
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * Formats an ISO time for a table: local-free, seconds precision, or `-`.
+ * @param iso An ISO 8601 string or null.
+ * @returns e.g. `2026-11-27 10:00:05`.
+ */
+export function timeCell(iso: string | null): string {
+  return iso === null ? "-" : iso.slice(0, 19).replace("T", " ");
+}

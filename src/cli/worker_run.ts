@@ -1,0 +1,61 @@
+/**
+ * `queuectl worker run`: one worker loop in this process. Internal: `worker start` spawns it.
+ * SIGTERM or Ctrl-C drains (the running job finishes); a second one stops now (kill, requeue).
+ * @module
+ */
+
+import { JournalQueueStore } from "../queue/mod.ts";
+import { Worker } from "../worker/mod.ts";
+import { makeWorkerId } from "../worker/supervisor.ts";
+import type { CommandSpec } from "./command.ts";
+
+export const workerRunCommand: CommandSpec = {
+  name: ["worker", "run"],
+  summary: "run one worker in this process (used by worker start)",
+  hidden: true,
+  options: {
+    id: { type: "string", value: "ID", help: "worker id (default: a new one)" },
+    "log-file": { type: "string", value: "PATH", help: "append the worker's log here, not stderr" },
+  },
+  positionals: [0, 0],
+  async run(context, _args, options) {
+    const logFile = options["log-file"] as string | undefined;
+    const sink = logFile
+      ? await Deno.open(logFile, { append: true, create: true, mode: 0o600 })
+      : undefined;
+    const encoder = new TextEncoder();
+    const log = (line: string) => {
+      const text = `${new Date().toISOString()} ${line}\n`;
+      if (sink) sink.write(encoder.encode(text)).catch(() => {});
+      else context.out.note(text.trimEnd());
+    };
+    try {
+      const store = await JournalQueueStore.open(context.home);
+      const worker = new Worker({
+        store,
+        home: context.home,
+        id: (options.id as string | undefined) ?? makeWorkerId(),
+        log,
+      });
+      let signals = 0;
+      const onSignal = () => {
+        worker.requestStop(++signals === 1 ? "drain" : "now");
+        worker.checkIn();
+      };
+      const signalNames: Deno.Signal[] = ["SIGTERM", "SIGINT"];
+      for (const name of signalNames) Deno.addSignalListener(name, onSignal);
+      try {
+        await worker.run();
+      } finally {
+        for (const name of signalNames) Deno.removeSignalListener(name, onSignal);
+        await store.close();
+      }
+      return 0;
+    } catch (error) {
+      log(`worker failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    } finally {
+      sink?.close();
+    }
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * `queuectl worker start [--count N] [--foreground]`: start worker processes.
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import { spawnWorkers, waitUntilRunning } from "../worker/mod.ts";
+import { type CommandSpec, integerOption } from "./command.ts";
+
+/** Most workers one command starts. */
+export const MAX_WORKERS = 256;
+
+export const workerStartCommand: CommandSpec = {
+  name: ["worker", "start"],
+  summary: "start N worker processes; returns once they run (or stay attached: --foreground)",
+  details: `Detached workers log to <home>/workers/<id>.log. With --foreground, Ctrl-C (or SIGTERM)
+stops them gracefully: running jobs finish. A second Ctrl-C kills running jobs and requeues them.
+Examples:
+  queuectl worker start --count 4
+  queuectl worker start --foreground`,
+  options: {
+    count: { type: "string", short: "n", value: "N", help: "how many workers (default 1)" },
+    foreground: { type: "boolean", help: "stay attached; stop gracefully on Ctrl-C / SIGTERM" },
+  },
+  positionals: [0, 0],
+  async run(context, _args, options) {
+    const count = integerOption(options, "count", 1) ?? 1;
+    if (count > MAX_WORKERS) throw new QueueError(`At most ${MAX_WORKERS} workers per command`);
+    const home = context.home;
+    const foreground = options.foreground === true;
+    // Open the store first: a bad home or a corrupt journal fails here, before any spawn.
+    return await context.withStore(async (store) => {
+      const workers = await spawnWorkers(home, count, !foreground);
+      try {
+        await waitUntilRunning(store, workers);
+      } catch (error) {
+        for (const worker of workers) {
+          try {
+            Deno.kill(worker.pid, "SIGTERM");
+          } catch {
+            // Already gone.
+          }
+        }
+        throw error;
+      }
+      if (!foreground) {
+        for (const worker of workers) worker.child.unref();
+        if (context.json) {
+          context.out.json(workers.map((w) => ({ id: w.id, pid: w.pid, log: w.logFile })));
+        } else {
+          for (const w of workers) context.out.line(`started ${w.id} (pid ${w.pid})`);
+        }
+        return 0;
+      }
+      context.out.note(
+        `${count} worker(s) running in the foreground; Ctrl-C stops them gracefully`,
+      );
+      let signals = 0;
+      const forward = () => {
+        signals++;
+        for (const worker of workers) {
+          try {
+            Deno.kill(worker.pid, signals === 1 ? "SIGTERM" : "SIGINT");
+          } catch {
+            // Already gone.
+          }
+        }
+      };
+      const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+      for (const name of names) Deno.addSignalListener(name, forward);
+      try {
+        const statuses = await Promise.all(workers.map((w) => w.child.status));
+        return statuses.every((s) => s.success) ? 0 : 1;
+      } finally {
+        for (const name of names) Deno.removeSignalListener(name, forward);
+      }
+    });
+  },
+};

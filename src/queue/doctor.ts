@@ -1,0 +1,140 @@
+/**
+ * The checks behind `queuectl doctor`: the journal end to end, the state it replays to, and the
+ * storage under the home. Also the repair.
+ * @module
+ */
+
+import { join } from "node:path";
+import { CorruptJournalError } from "../errors.ts";
+import {
+  fileSystemType,
+  fileSystemWarning,
+  fsyncLatencyMicros,
+  inspectJournal,
+  JOURNAL_FILE,
+  type JournalInspection,
+  repairJournal,
+  SUSPICIOUS_FSYNC_MICROS,
+} from "../journal/mod.ts";
+import { JournalQueueStore } from "./journal_store.ts";
+import type { JobCounts } from "./store.ts";
+
+/** Everything doctor found. */
+export interface DoctorReport {
+  journal: string;
+  bytes: number;
+  records: number;
+  lastSeq: number;
+  generation: string | null;
+  /** Problems that make the journal unusable or lose data. */
+  problems: string[];
+  /** Things worth knowing that do not stop the queue. */
+  warnings: string[];
+  /** Ids of jobs touched by valid records after a bad one: a cut there loses those changes. */
+  jobsAtRisk: string[];
+  /** Valid records a cut at the first bad record would drop. */
+  recordsAtRisk: number;
+  jobs: JobCounts | null;
+  filesystem: string | null;
+  fsyncMicros: number | null;
+}
+
+/**
+ * Checks a queue home's journal and storage without changing anything.
+ * Requires `--allow-read` and `--allow-write` (for the fsync probe).
+ * @param home The queue home.
+ * @returns The findings.
+ */
+export async function diagnoseHome(home: string): Promise<DoctorReport> {
+  const path = join(home, JOURNAL_FILE);
+  const inspection = await inspectJournal(path);
+  const report: DoctorReport = {
+    journal: path,
+    bytes: inspection.bytes,
+    records: inspection.records,
+    lastSeq: inspection.lastSeq,
+    generation: inspection.header?.gen ?? null,
+    problems: describeProblems(inspection),
+    warnings: [],
+    jobsAtRisk: jobsTouched(inspection),
+    recordsAtRisk: inspection.validAfterBad.length,
+    jobs: null,
+    filesystem: null,
+    fsyncMicros: null,
+  };
+  if (report.problems.length === 0) {
+    report.jobs = await replayCounts(home, report);
+  }
+  const fs = await fileSystemType(home);
+  report.filesystem = fs ?? null;
+  const fsWarning = fileSystemWarning(fs);
+  if (fsWarning) report.warnings.push(fsWarning);
+  report.fsyncMicros = Math.round(await fsyncLatencyMicros(home));
+  if (report.fsyncMicros < SUSPICIOUS_FSYNC_MICROS && fs !== "tmpfs") {
+    report.warnings.push(
+      `fsync returns in ${report.fsyncMicros} µs: the disk may not be flushing (volatile write cache?)`,
+    );
+  }
+  return report;
+}
+
+function describeProblems(inspection: JournalInspection): string[] {
+  if (inspection.headerProblem) {
+    return [`line 1: the header is damaged (${inspection.headerProblem}); this cannot be repaired`];
+  }
+  const bad = inspection.firstBad;
+  if (!bad) return [];
+  if (inspection.validAfterBad.length === 0) {
+    return [`line ${bad.line}: torn tail (${bad.reason}); nothing after it is valid`];
+  }
+  return [
+    `line ${bad.line}: corrupt record (${bad.reason}) followed by ${inspection.validAfterBad.length} valid record(s)`,
+  ];
+}
+
+function jobsTouched(inspection: JournalInspection): string[] {
+  const ids = new Set<string>();
+  for (const record of inspection.validAfterBad) {
+    if (typeof record.id === "string") ids.add(record.id);
+  }
+  return [...ids];
+}
+
+async function replayCounts(home: string, report: DoctorReport): Promise<JobCounts | null> {
+  let store: JournalQueueStore | undefined;
+  try {
+    store = await JournalQueueStore.open(home);
+    const counts = await store.countJobs();
+    const workers = await store.listWorkers();
+    const live = new Set(
+      workers.filter((w) => w.status === "running" || w.status === "stopping").map((w) => w.id),
+    );
+    for (const job of await store.listJobs({ state: "processing" })) {
+      if (job.worker_id === null || !live.has(job.worker_id)) {
+        report.warnings.push(
+          `job ${job.id} is processing for worker ${job.worker_id}, which is not running; ` +
+            `a worker will recover it`,
+        );
+      }
+    }
+    return counts;
+  } catch (error) {
+    if (error instanceof CorruptJournalError) {
+      report.problems.push(error.message);
+      return null;
+    }
+    throw error;
+  } finally {
+    await store?.close();
+  }
+}
+
+/**
+ * Repairs what can be repaired: cuts at the first bad record (after a backup when valid records
+ * follow it). Requires `--allow-read` and `--allow-write`.
+ * @param home The queue home.
+ * @returns The repair's report.
+ */
+export function repairHome(home: string) {
+  return repairJournal(home);
+}

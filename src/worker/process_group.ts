@@ -1,0 +1,22 @@
+/**
+ * Signals to a job's process group and liveness checks of worker processes.
+ * @module
+ */
+
+/**
+ * Sends `signal` to the process group led by `pid`; a group already gone is not an error.
+ * Requires unscoped `--allow-run` (Deno.kill with a negative pid).
+ * @param pid The group leader's pid (the job's `sh`).
+ * @param signal The signal.
+ * @returns `true` if the group existed.
+ */
+export function killProcessGroup(pid: number, signal: Deno.Signal): boolean {
+  try {
+    Deno.kill(-pid, signal);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Error && /ESRCH|No such process/.test(error.message)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * How to start another queuectl process (a worker) the same way this one was started: a compiled
+ * binary runs itself; under `deno run` (a checkout or the `deno install` shim) the runtime runs
+ * the same main module with the same explicit permission flags and config.
+ * @module
+ */
+
+import { basename } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PERMISSION_FLAGS } from "../permissions.ts";
+
+/** A program and the arguments that come before queuectl's own. */
+export interface SelfCommand {
+  program: string;
+  prefix: string[];
+}
+
+/**
+ * The command line that runs queuectl again.
+ * @returns Program and leading arguments; append the queuectl arguments.
+ */
+export function selfCommand(): SelfCommand {
+  const program = Deno.execPath();
+  if (!/^deno(\.exe)?$/.test(basename(program))) return { program, prefix: [] };
+  const main = Deno.mainModule;
+  const args = ["run", "--quiet", "--no-prompt", ...PERMISSION_FLAGS];
+  const config = projectConfig();
+  if (config) args.push(`--config=${config}`);
+  return { program, prefix: [...args, main] };
+}
+
+function projectConfig(): string | undefined {
+  const url = new URL("../../deno.json", import.meta.url);
+  if (url.protocol !== "file:") return undefined;
+  const path = fileURLToPath(url);
+  try {
+    Deno.statSync(path);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
