@@ -5,7 +5,7 @@
 
 import { QueueError } from "../errors.ts";
 import { parseDuration } from "../queue/duration.ts";
-import { hostName, localLivenessProbe } from "../worker/mod.ts";
+import { hostName, killOrphanedJobs, localLivenessProbe } from "../worker/mod.ts";
 import { type CommandSpec, secondsOption } from "./command.ts";
 
 export const workerStopCommand: CommandSpec = {
@@ -48,7 +48,12 @@ Examples:
       const probe = localLivenessProbe(host);
       const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
       for (;;) {
-        await store.recoverLostWorkers(probe);
+        await store.recoverLostWorkers({
+          probe,
+          beforeRecover: async (worker, jobs) => {
+            await killOrphanedJobs(context.home, worker, jobs);
+          },
+        });
         const remaining = (await store.listWorkers()).filter((w) =>
           ids.has(w.id) && (w.status === "running" || w.status === "stopping")
         );

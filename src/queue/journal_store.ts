@@ -36,8 +36,8 @@ import type {
   EnqueueContext,
   JobCounts,
   JobFilter,
-  LivenessProbe,
   QueueStore,
+  RecoveryOptions,
   RecoveryReport,
   RunResult,
   SettleOutcome,
@@ -207,10 +207,8 @@ export class JournalQueueStore implements QueueStore {
     });
   }
 
-  async recoverLostWorkers(
-    probe: LivenessProbe,
-    exceptWorkerId?: string,
-  ): Promise<RecoveryReport> {
+  async recoverLostWorkers(options: RecoveryOptions): Promise<RecoveryReport> {
+    const { probe, exceptWorkerId, beforeRecover } = options;
     const report: RecoveryReport = { lostWorkers: [], requeued: [], dead: [] };
     const state = await this.#journal.refresh();
     const stallMs = state.config.stall_timeout * 1000;
@@ -225,6 +223,15 @@ export class JournalQueueStore implements QueueStore {
       if (reason) suspects.set(worker.id, { heartbeat: worker.heartbeat, reason });
     }
     if (suspects.size === 0) return report;
+    if (beforeRecover) {
+      for (const id of suspects.keys()) {
+        const worker = state.workers.get(id)!;
+        const held = [...state.jobs.values()].filter((job) =>
+          job.state === "processing" && job.worker_id === id
+        );
+        await beforeRecover({ ...worker }, held.map(jobView));
+      }
+    }
     return await this.#journal.transact((fresh) => {
       const at = this.#at();
       const records = [];

@@ -46,6 +46,19 @@ export interface WorkerRegistration {
 /** Answers whether a worker process is alive: `undefined` when it cannot tell (other host). */
 export type LivenessProbe = (worker: WorkerEntry) => Promise<boolean | undefined>;
 
+/** How to find and handle lost workers. */
+export interface RecoveryOptions {
+  /** Tells whether a worker's process is alive. */
+  probe: LivenessProbe;
+  /** A worker not to judge (the caller itself). */
+  exceptWorkerId?: string;
+  /**
+   * Called for each lost worker, with the jobs it held, before they are recovered: the place to
+   * kill what the dead worker left running, so that a job never runs twice at once.
+   */
+  beforeRecover?: (worker: WorkerEntry, jobs: Job[]) => Promise<void>;
+}
+
 /** What a recovery pass did. */
 export interface RecoveryReport {
   lostWorkers: string[];
@@ -86,7 +99,7 @@ export interface QueueStore {
   /** Records a worker's clean exit. */
   workerExited(workerId: string): Promise<void>;
   /** Marks dead or stalled workers lost and recovers their jobs. */
-  recoverLostWorkers(probe: LivenessProbe, exceptWorkerId?: string): Promise<RecoveryReport>;
+  recoverLostWorkers(options: RecoveryOptions): Promise<RecoveryReport>;
   /** Asks every running worker to stop; returns those asked. */
   requestStop(mode: StopMode): Promise<WorkerEntry[]>;
   /** Moves a dead job back to pending with its attempts reset. */

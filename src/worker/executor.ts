@@ -22,6 +22,8 @@ export interface ExecutionRequest {
   timeout: number | null;
   /** Where stdout and stderr go; its folder is created (0700) if missing. */
   logPath: string;
+  /** Where to record the process group's pid while the job runs (removed afterwards). */
+  pidPath?: string;
   /** Aborting kills the run (stop `--now`, or the worker was presumed dead). */
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL. */
@@ -101,6 +103,9 @@ async function runInGroup(
     };
   }
 
+  if (request.pidPath) {
+    await Deno.writeTextFile(request.pidPath, `${child.pid}\n`, { mode: 0o600 }).catch(() => {});
+  }
   const tail = new OutputTail(STDERR_TAIL_CHARS);
   let writes = Promise.resolve();
   const writeChunk = (chunk: Uint8Array) => {
@@ -146,6 +151,7 @@ async function runInGroup(
   killProcessGroup(child.pid, "SIGKILL");
   await drain(pumps, child);
   await writes;
+  if (request.pidPath) await Deno.remove(request.pidPath).catch(() => {});
 
   const signal = status.signal ?? null;
   const exitCode = signal === null ? status.code : null;

@@ -9,3 +9,4 @@ export * from "./supervisor.ts";
 export { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
 export { killProcessGroup } from "./process_group.ts";
 export { Wakeup, watchJournal } from "./wakeup.ts";
+export { jobPidPath, killOrphanedJobs } from "./orphans.ts";

@@ -8,6 +8,7 @@ import { attemptLogPath } from "../home/layout.ts";
 import type { Claim, QueueStore, StopMode } from "../queue/mod.ts";
 import { executeJob } from "./executor.ts";
 import { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
+import { jobPidPath, killOrphanedJobs } from "./orphans.ts";
 import { Wakeup, watchJournal } from "./wakeup.ts";
 
 /** What a worker needs. */
@@ -121,6 +122,7 @@ export class Worker {
         env: job.env,
         timeout: job.timeout,
         logPath: attemptLogPath(home, job.id, job.attempts),
+        pidPath: jobPidPath(home, job.id, job.attempts),
         signal: abort.signal,
         ...(this.#options.killGraceMs === undefined
           ? {}
@@ -161,10 +163,19 @@ export class Worker {
   }
 
   async #recover(): Promise<void> {
-    const report = await this.#options.store.recoverLostWorkers(this.#probe, this.#options.id);
-    for (const worker of report.lostWorkers) this.#options.log(`worker ${worker} presumed dead`);
-    for (const job of report.requeued) this.#options.log(`job ${job} recovered to pending`);
-    for (const job of report.dead) this.#options.log(`job ${job} recovered to dead: no runs left`);
+    const { store, home, id, log } = this.#options;
+    const report = await store.recoverLostWorkers({
+      probe: this.#probe,
+      exceptWorkerId: id,
+      beforeRecover: async (worker, jobs) => {
+        for (const job of await killOrphanedJobs(home, worker, jobs)) {
+          log(`job ${job}: killed what lost worker ${worker.id} left running`);
+        }
+      },
+    });
+    for (const worker of report.lostWorkers) log(`worker ${worker} presumed dead`);
+    for (const job of report.requeued) log(`job ${job} recovered to pending`);
+    for (const job of report.dead) log(`job ${job} recovered to dead: no runs left`);
     if (report.requeued.length > 0) this.#wakeup.notify();
   }
 }

@@ -143,7 +143,7 @@ Deno.test("a late completion with an old lease is ignored (fencing)", async () =
     await register(store, "w-old");
     await store.enqueue([{ id: "j", command: "true" }], ctx);
     const stale = await store.claimNext("w-old");
-    const report = await store.recoverLostWorkers(dead);
+    const report = await store.recoverLostWorkers({ probe: dead });
     assert.deepEqual(report, { lostWorkers: ["w-old"], requeued: ["j"], dead: [] });
     await register(store, "w-new");
     const fresh = await store.claimNext("w-new");
@@ -167,9 +167,9 @@ Deno.test("a dead worker's job is recovered as pending, its run counted", async 
     await register(store, "w2");
     await store.enqueue([{ id: "j", command: "sleep 100" }], ctx);
     await store.claimNext("w1");
-    assert.deepEqual((await store.recoverLostWorkers(alive)).lostWorkers, []);
+    assert.deepEqual((await store.recoverLostWorkers({ probe: alive })).lostWorkers, []);
     const probe = (w: { id: string }) => Promise.resolve(w.id !== "w1");
-    const report = await store.recoverLostWorkers(probe);
+    const report = await store.recoverLostWorkers({ probe: probe });
     assert.deepEqual(report.lostWorkers, ["w1"]);
     const job = await store.getJob("j");
     assert.equal(job.state, "pending");
@@ -191,9 +191,9 @@ Deno.test("a worker silent past stall_timeout is lost even if its pid looks aliv
     clock.advance(5);
     await store.heartbeat("w1");
     clock.advance(9);
-    assert.deepEqual((await store.recoverLostWorkers(alive)).lostWorkers, []);
+    assert.deepEqual((await store.recoverLostWorkers({ probe: alive })).lostWorkers, []);
     clock.advance(2);
-    const report = await store.recoverLostWorkers(alive);
+    const report = await store.recoverLostWorkers({ probe: alive });
     assert.deepEqual(report, { lostWorkers: ["w1"], requeued: [], dead: ["j"] });
     assert.equal((await store.getJob("j")).state, "dead", "max_retries 0: no run left");
   });
