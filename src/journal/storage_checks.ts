@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { readProcFile } from "../platform/proc_files.ts";
 
 /** File system types worth a warning, and why. */
 const RISKY_FILESYSTEMS: Record<string, string> = {
@@ -19,17 +20,13 @@ const RISKY_FILESYSTEMS: Record<string, string> = {
 
 /**
  * The type of the file system holding `path`, from `/proc/self/mountinfo` (Linux).
- * Requires `--allow-read`.
+ * Requires `--allow-run` (see `readProcFile`).
  * @param path An absolute path.
  * @returns e.g. `ext4`, `tmpfs`, or `undefined` if unknown.
  */
 export async function fileSystemType(path: string): Promise<string | undefined> {
-  let mountinfo: string;
-  try {
-    mountinfo = await Deno.readTextFile("/proc/self/mountinfo");
-  } catch {
-    return undefined;
-  }
+  const mountinfo = await readProcFile("/proc/self/mountinfo");
+  if (mountinfo === undefined) return undefined;
   let best: { point: string; type: string } | undefined;
   for (const line of mountinfo.split("\n")) {
     const [left, right] = line.split(" - ");

@@ -2,10 +2,18 @@
  * Is a worker process still alive? On the same host, a worker whose pid is gone, a zombie, or a
  * different process (pid reused: its start time differs) is dead. Other hosts cannot be checked
  * here; for them only the heartbeat counts.
+ *
+ * Deno grants `/proc` only to `--allow-all`, so `/proc` files are read by a `cat` child process
+ * (covered by `--allow-run`), and only when a worker's heartbeat is late: a live worker costs a
+ * `kill(pid, 0)` and nothing else.
  * @module
  */
 
+import { readProcFile } from "../platform/proc_files.ts";
 import type { LivenessProbe, WorkerEntry } from "../queue/mod.ts";
+
+/** A heartbeat older than this makes the probe look closer (zombie, reused pid). */
+export const LATE_HEARTBEAT_MS = 2500;
 
 /**
  * This host's name, as workers record it. Requires `--allow-sys=hostname`.
@@ -20,21 +28,30 @@ export function hostName(): string {
 }
 
 /**
- * The start time of a live process as Linux reports it (`/proc/<pid>/stat` field 22, in clock
- * ticks since boot), or `null` if there is no such live process. Requires `--allow-read`.
+ * Whether a process with this pid exists (zombies included), by `kill(pid, 0)`.
  * @param pid The process id.
- * @returns The start time as text, `null` if gone or a zombie, `undefined` without `/proc`.
+ * @returns `false` if there is none, `undefined` if it cannot tell.
  */
-export async function processStartTime(pid: number): Promise<string | null | undefined> {
-  let stat: string;
+export function pidExists(pid: number): boolean | undefined {
   try {
-    stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    Deno.kill(pid, 0 as unknown as Deno.Signal);
+    return true;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      return await procAvailable() ? null : undefined;
-    }
+    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Error && /ESRCH|No such process/i.test(error.message)) return false;
     return undefined;
   }
+}
+
+/**
+ * The start time of a live process (`/proc/<pid>/stat` field 22, clock ticks since boot).
+ * Requires `--allow-run`.
+ * @param pid The process id.
+ * @returns The start time as text; `null` if gone or a zombie; `undefined` without `/proc`.
+ */
+export async function processStartTime(pid: number): Promise<string | null | undefined> {
+  const stat = await readProcFile(`/proc/${pid}/stat`);
+  if (stat === undefined) return pidExists(pid) === false ? null : undefined;
   // The command name (field 2) may hold spaces and parentheses: split after its last ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const state = fields[0];
@@ -42,29 +59,23 @@ export async function processStartTime(pid: number): Promise<string | null | und
   return fields[19] ?? undefined;
 }
 
-let procChecked: boolean | undefined;
-async function procAvailable(): Promise<boolean> {
-  if (procChecked === undefined) {
-    try {
-      await Deno.stat("/proc/self/stat");
-      procChecked = true;
-    } catch {
-      procChecked = false;
-    }
-  }
-  return procChecked;
-}
-
 /**
  * A liveness probe for workers recorded on `host`.
  * @param host This host's name.
+ * @param now Clock in epoch milliseconds.
  * @returns The probe: `false` for a worker known dead, `undefined` when it cannot tell.
  */
-export function localLivenessProbe(host: string = hostName()): LivenessProbe {
+export function localLivenessProbe(
+  host: string = hostName(),
+  now: () => number = Date.now,
+): LivenessProbe {
   return async (worker: WorkerEntry) => {
     if (worker.host !== host) return undefined;
+    const exists = pidExists(worker.pid);
+    if (exists === false) return false;
+    if (now() - worker.heartbeatMs < LATE_HEARTBEAT_MS) return true;
     const started = await processStartTime(worker.pid);
-    if (started === undefined) return undefined;
+    if (started === undefined) return exists;
     if (started === null) return false;
     return worker.pstart === null || worker.pstart === started;
   };

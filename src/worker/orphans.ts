@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { jobLogDir } from "../home/layout.ts";
 import type { Job, WorkerEntry } from "../queue/mod.ts";
+import { readProcFile } from "../platform/proc_files.ts";
 import { hostName } from "./liveness.ts";
 import { killProcessGroup } from "./process_group.ts";
 
@@ -54,7 +55,8 @@ export async function killOrphanedJobs(
 
 async function runsJob(pid: number, jobId: string, attempt: number): Promise<boolean> {
   try {
-    const environ = await Deno.readTextFile(`/proc/${pid}/environ`);
+    const environ = await readProcFile(`/proc/${pid}/environ`);
+    if (environ === undefined) return false;
     const vars = new Set(environ.split("\0"));
     return vars.has(`QUEUECTL_JOB_ID=${jobId}`) && vars.has(`QUEUECTL_ATTEMPT=${attempt}`);
   } catch {

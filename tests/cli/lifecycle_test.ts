@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  type JobJson,
-  json,
-  ok,
-  queuectl,
-  waitForJob,
-  withQueue,
-  type WorkerJson,
-} from "./_cli.ts";
+import { type JobJson, json, ok, queuectl, withQueue, type WorkerJson } from "./_cli.ts";
 
 Deno.test("a job completes and its output is in its log", async () => {
   await withQueue(async (home) => {
