@@ -24,10 +24,15 @@ export const workerRunCommand: CommandSpec = {
       ? await Deno.open(logFile, { append: true, create: true, mode: 0o600 })
       : undefined;
     const encoder = new TextEncoder();
+    let pending = Promise.resolve();
     const log = (line: string) => {
-      const text = `${new Date().toISOString()} ${line}\n`;
-      if (sink) sink.write(encoder.encode(text)).catch(() => {});
-      else context.out.note(text.trimEnd());
+      const text = `${new Date().toISOString()} ${line}`;
+      if (!sink) return context.out.note(text);
+      // Appends stay in order and are all written before the file closes.
+      pending = pending.then(() => sink.write(encoder.encode(`${text}\n`))).then(
+        () => {},
+        () => {},
+      );
     };
     try {
       const store = await JournalQueueStore.open(context.home);
@@ -55,6 +60,7 @@ export const workerRunCommand: CommandSpec = {
       log(`worker failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     } finally {
+      await pending;
       sink?.close();
     }
   },

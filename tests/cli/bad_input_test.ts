@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ok, queuectl, withQueue } from "./_cli.ts";
+
+const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[] = [
+  { args: ["enqueue", "{command: echo}"], code: 2, message: /Malformed JSON/ },
+  {
+    args: ["enqueue", '{"command":"true","colour":"red"}'],
+    code: 2,
+    message: /Unknown field "colour"/,
+  },
+  { args: ["enqueue", '{"command":42}'], code: 2, message: /"command" must be a string/ },
+  {
+    args: ["enqueue", '{"command":"true","priority":"high"}'],
+    code: 2,
+    message: /"priority" must be an integer/,
+  },
+  { args: ["enqueue", '{"command":"true","timeout":"5"}'], code: 2, message: /"timeout"/ },
+  { args: ["enqueue", '{"id":"existing","command":"true"}'], code: 2, message: /already exists/ },
+  {
+    args: ["enqueue", '{"command":"true","max_retries":-1}'],
+    code: 2,
+    message: /"max_retries" must be from 0/,
+  },
+  { args: ["enqueue", '{"command":"true","run_at":"next tuesday"}'], code: 2, message: /"run_at"/ },
+  {
+    args: ["enqueue", '{"command":"true","run_at":"2026-05-01T10:00:00"}'],
+    code: 2,
+    message: /with a zone/,
+  },
+  { args: ["enqueue", '{"command":"true","cwd":"/no/such/dir"}'], code: 2, message: /"cwd"/ },
+  { args: ["enqueue", '{"command":"true","id":"../../etc"}'], code: 2, message: /"id" must be/ },
+  { args: ["enqueue", "[1,2]"], code: 2, message: /must be a JSON object/ },
+  { args: ["enqueue"], code: 2, message: /Give one job as JSON, or --file PATH/ },
+  {
+    args: ["enqueue", "--file", "-"],
+    stdin: '{"command":"true"}\n{"command":"true"}\n{"command":"true","bogus":1}\n',
+    code: 2,
+    message: /^queuectl: Line 3: Unknown field "bogus"/,
+  },
+  { args: ["enqueue", "--file", "/no/such/file"], code: 2, message: /no such file/ },
+  { args: ["list", "--state", "sleeping"], code: 2, message: /Unknown state "sleeping"/ },
+  { args: ["list", "--limit", "ten"], code: 2, message: /--limit must be an integer/ },
+  { args: ["config", "get", "colour"], code: 2, message: /Unknown config key "colour"/ },
+  { args: ["config", "set", "colour", "red"], code: 2, message: /Unknown config key "colour"/ },
+  {
+    args: ["config", "set", "max-retries", "many"],
+    code: 2,
+    message: /"max_retries" must be an integer/,
+  },
+  { args: ["config", "set", "fsync", "sometimes"], code: 2, message: /"fsync" must be one of/ },
+  { args: ["show", "nope"], code: 3, message: /No job with id "nope"/ },
+  { args: ["logs", "nope"], code: 3, message: /No job with id "nope"/ },
+  { args: ["dlq", "retry", "nope"], code: 3, message: /No job with id "nope"/ },
+  {
+    args: ["dlq", "retry", "existing"],
+    code: 2,
+    message: /is pending, not in the dead letter queue/,
+  },
+  { args: ["wait", "nope"], code: 3, message: /No job with id "nope"/ },
+  { args: ["show"], code: 2, message: /Missing argument; usage: queuectl show <id>/ },
+  { args: ["frobnicate"], code: 2, message: /Unknown command "frobnicate"/ },
+  { args: ["worker", "dance"], code: 2, message: /"worker" has no subcommand "dance"/ },
+  { args: ["status", "--bogus"], code: 2, message: /Unknown option '--bogus'/ },
+  {
+    args: ["worker", "start", "--count", "0"],
+    code: 2,
+    message: /--count must be an integer of at least 1/,
+  },
+  { args: ["wait", "--timeout", "soon"], code: 2, message: /--timeout must be a duration/ },
+];
+
+Deno.test("bad input: exit 2 or 3, one line on stderr, nothing on stdout, journal byte-for-byte unchanged", async () => {
+  await withQueue(async (home) => {
+    await ok(home, ["enqueue", '{"id":"existing","command":"true"}']);
+    const journal = join(home, "journal.jsonl");
+    const before = await Deno.readFile(journal);
+    const entries = async () =>
+      (await Array.fromAsync(Deno.readDir(home))).map((e) => e.name).sort();
+    const filesBefore = await entries();
+    for (const { args, stdin, code, message } of cases) {
+      const what = `queuectl ${args.join(" ")}`;
+      const result = await queuectl(home, args, stdin === undefined ? {} : { stdin });
+      assert.equal(result.code, code, `${what}: exit code (stderr: ${result.stderr})`);
+      assert.equal(result.stdout, "", `${what}: stdout`);
+      const lines = result.stderr.split("\n").filter((line) => line.length > 0);
+      assert.equal(
+        lines.length,
+        1,
+        `${what}: one line on stderr, got ${JSON.stringify(result.stderr)}`,
+      );
+      assert.match(lines[0]!, /^queuectl: /, what);
+      assert.match(lines[0]!, message, what);
+      assert.deepEqual(await Deno.readFile(journal), before, `${what}: journal unchanged`);
+    }
+    assert.deepEqual(await entries(), filesBefore, "no new files in the home");
+  });
+});
+
+Deno.test("every command has --help, and the overview lists them", async () => {
+  await withQueue(async (home) => {
+    const overview = await ok(home, ["--help"]);
+    const commands = [
+      ["enqueue"],
+      ["worker", "start"],
+      ["worker", "stop"],
+      ["status"],
+      ["list"],
+      ["show"],
+      ["logs"],
+      ["dlq", "list"],
+      ["dlq", "retry"],
+      ["config", "get"],
+      ["config", "set"],
+      ["wait"],
+      ["compact"],
+      ["doctor"],
+    ];
+    for (const name of commands) {
+      assert.ok(overview.includes(`  ${name.join(" ")}`), `overview lists ${name.join(" ")}`);
+      const help = await ok(home, [...name, "--help"]);
+      assert.match(help, new RegExp(`^Usage: queuectl ${name.join(" ")}`), name.join(" "));
+      assert.match(help, /--home DIR/);
+    }
+    assert.match(await ok(home, ["dlq", "--help"]), /Usage: queuectl dlq list/);
+    const bare = await queuectl(home, []);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stdout, /Usage: queuectl <command>/);
+  });
+});
+
+Deno.test("deno.json tasks carry exactly the permission flags queuectl spawns workers with", async () => {
+  const { PERMISSION_FLAGS } = await import("../../src/permissions.ts");
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  for (const task of ["queuectl", "install", "compile"]) {
+    const command: string = config.tasks[task];
+    for (const flag of PERMISSION_FLAGS) {
+      assert.ok(command.includes(` ${flag} `), `${task} has ${flag}`);
+    }
+    const flags = command.split(" ").filter((word) => word.startsWith("--allow"));
+    assert.deepEqual(flags, PERMISSION_FLAGS, `${task} has no other permission`);
+    assert.ok(!/\s-A(\s|$)|--allow-all/.test(command), `${task} never uses -A`);
+  }
+  for (const [name, command] of Object.entries(config.tasks as Record<string, string>)) {
+    assert.ok(!/\s-A(\s|$)|--allow-all/.test(command), `${name} never uses -A`);
+  }
+});

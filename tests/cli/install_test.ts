@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { withTempHome } from "../_temp_home.ts";
+
+const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
+const denortBin = Deno.env.get("DENORT_BIN");
+
+async function run(program: string, args: string[], env: Record<string, string> = {}) {
+  const { code, stdout, stderr } = await new Deno.Command(program, {
+    args,
+    cwd: PROJECT,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+  };
+}
+
+/** Enqueue, start a worker, wait, check the log, stop: through the given queuectl command. */
+async function endToEnd(
+  queuectl: string,
+  home: string,
+  env: Record<string, string>,
+): Promise<void> {
+  const q = (...args: string[]) => run(queuectl, ["--home", home, ...args], env);
+  const enqueued = await q(
+    "enqueue",
+    '{"id":"hello","command":"echo hello from $QUEUECTL_JOB_ID"}',
+  );
+  assert.equal(enqueued.code, 0, enqueued.stderr);
+  const started = await q("worker", "start");
+  assert.equal(started.code, 0, started.stderr);
+  try {
+    const waited = await q("wait", "hello", "--timeout", "30");
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.equal((await q("logs", "hello")).stdout, "hello from hello\n");
+  } finally {
+    const stopped = await q("worker", "stop", "--timeout", "30");
+    assert.equal(stopped.code, 0, stopped.stderr);
+  }
+}
+
+Deno.test("deno task install puts a working queuectl command in the install root", async () => {
+  await withTempHome(async (root) => {
+    const env = {
+      DENO_INSTALL_ROOT: root,
+      PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    };
+    const installed = await run(Deno.execPath(), ["task", "install"], env);
+    assert.equal(installed.code, 0, installed.stderr);
+    const shim = join(root, "bin", "queuectl");
+    const text = await Deno.readTextFile(shim);
+    assert.ok(!/ -A |--allow-all/.test(text), "the shim never uses -A");
+    await endToEnd(shim, join(root, "home"), env);
+  });
+});
+
+Deno.test({
+  name: denortBin
+    ? "deno task compile builds dist/queuectl, which runs end to end"
+    : "deno task compile builds dist/queuectl (SKIPPED: set DENORT_BIN to a denort binary)",
+  ignore: !denortBin,
+  async fn() {
+    await withTempHome(async (home) => {
+      const compiled = await run(Deno.execPath(), ["task", "compile"], { DENORT_BIN: denortBin! });
+      assert.equal(compiled.code, 0, compiled.stderr);
+      await endToEnd(join(PROJECT, "dist", "queuectl"), home, {});
+    });
+  },
+});
