@@ -4,7 +4,7 @@
  */
 
 import { QueueError } from "../errors.ts";
-import { spawnWorkers, waitUntilRunning } from "../worker/mod.ts";
+import { spawnWorkers, type StartedWorker, waitUntilRunning } from "../worker/mod.ts";
 import { type CommandSpec, integerOption } from "./command.ts";
 
 /** Most workers one command starts. */
@@ -30,33 +30,14 @@ Examples:
     const foreground = options.foreground === true;
     // Open the store first: a bad home or a corrupt journal fails here, before any spawn.
     return await context.withStore(async (store) => {
-      const workers = await spawnWorkers(home, count, !foreground);
-      try {
-        await waitUntilRunning(store, workers);
-      } catch (error) {
-        for (const worker of workers) {
-          try {
-            Deno.kill(worker.pid, "SIGTERM");
-          } catch {
-            // Already gone.
-          }
-        }
-        throw error;
-      }
-      if (!foreground) {
-        for (const worker of workers) worker.child.unref();
-        if (context.json) {
-          context.out.json(workers.map((w) => ({ id: w.id, pid: w.pid, log: w.logFile })));
-        } else {
-          for (const w of workers) context.out.line(`started ${w.id} (pid ${w.pid})`);
-        }
-        return 0;
-      }
-      context.out.note(
-        `${count} worker(s) running in the foreground; Ctrl-C stops them gracefully`,
-      );
+      // In the foreground, listen before spawning: a Ctrl-C during start-up must reach workers.
       let signals = 0;
+      let missed = 0;
+      let workers: StartedWorker[] = [];
+      let registered = false;
       const forward = () => {
+        // A worker handles signals once registered; before that, SIGTERM would just kill it.
+        if (!registered) return void missed++;
         signals++;
         for (const worker of workers) {
           try {
@@ -67,12 +48,40 @@ Examples:
         }
       };
       const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-      for (const name of names) Deno.addSignalListener(name, forward);
+      if (foreground) { for (const name of names) Deno.addSignalListener(name, forward); }
       try {
+        workers = await spawnWorkers(home, count, !foreground);
+        try {
+          await waitUntilRunning(store, workers);
+          registered = true;
+        } catch (error) {
+          for (const worker of workers) {
+            try {
+              Deno.kill(worker.pid, "SIGTERM");
+            } catch {
+              // Already gone.
+            }
+          }
+          throw error;
+        }
+        if (!foreground) {
+          for (const worker of workers) worker.child.unref();
+          if (context.json) {
+            context.out.json(workers.map((w) => ({ id: w.id, pid: w.pid, log: w.logFile })));
+          } else {
+            for (const w of workers) context.out.line(`started ${w.id} (pid ${w.pid})`);
+          }
+          return 0;
+        }
+        context.out.note(
+          `${count} worker(s) running in the foreground; Ctrl-C stops them gracefully`,
+        );
+        // Signals that came while the workers were starting are passed on now.
+        for (; missed > 0; missed--) forward();
         const statuses = await Promise.all(workers.map((w) => w.child.status));
         return statuses.every((s) => s.success) ? 0 : 1;
       } finally {
-        for (const name of names) Deno.removeSignalListener(name, forward);
+        if (foreground) { for (const name of names) Deno.removeSignalListener(name, forward); }
       }
     });
   },

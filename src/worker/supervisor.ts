@@ -68,7 +68,8 @@ export async function spawnWorkers(
 }
 
 /**
- * Waits until every started worker has registered as running, failing early if one exits.
+ * Waits until every started worker has registered in the journal, failing early if one exits
+ * before it did.
  * @param store The queue store.
  * @param workers The processes from {@linkcode spawnWorkers}.
  */
@@ -80,9 +81,8 @@ export async function waitUntilRunning(store: QueueStore, workers: StartedWorker
   const deadline = Date.now() + START_DEADLINE_MS;
   for (;;) {
     const known = new Map((await store.listWorkers()).map((w) => [w.id, w.status]));
-    if (workers.every((w) => known.get(w.id) === "running" || known.get(w.id) === "stopping")) {
-      return;
-    }
+    // Registered is started, even if a quick stop request already ended it.
+    if (workers.every((w) => known.has(w.id))) return;
     for (const worker of workers) {
       const status = exits.get(worker.id);
       if (status && !known.has(worker.id)) {

@@ -180,9 +180,16 @@ Deno.test("worker start --foreground runs until SIGTERM, then drains and exits 0
       JSON.stringify({ id: "j", command: `sleep 1; echo done > ${marker}` }),
     ]);
     await waitForJob(home, "j", (job) => job.state === "processing", "the job to start");
+    const stderr = new Response(child.stderr).text();
     child.kill("SIGTERM");
-    const { code, stderr } = await child.output();
-    const log = new TextDecoder().decode(stderr);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("foreground workers did not stop")), 30_000);
+    });
+    const { code } = await Promise.race([child.status, deadline]).finally(() =>
+      clearTimeout(timer)
+    );
+    const log = await stderr;
     assert.equal(code, 0, log);
     assert.match(log, /job j attempt 1 completed/);
     assert.equal(await Deno.readTextFile(marker), "done\n");
