@@ -4,50 +4,46 @@
  * @module
  */
 
-import { basename, join } from "node:path";
-import { syncDirectory, writeAll } from "./file_io.ts";
+import { basename, dirname, join } from "node:path";
+import type { JournalStorage } from "./storage.ts";
 
 const TEMP_SUFFIX = ".tmp";
 
 /**
  * Replaces `path` with a file holding `headerLine` + `snapshot`, durably and atomically: a reader
  * sees either the old file or the whole new one. Must run under the queue lock. Leftover temp files
- * of an interrupted earlier replacement are removed. Requires `--allow-read` and `--allow-write`.
- * @param home The directory holding `path`.
+ * of an interrupted earlier replacement are removed.
+ * @param storage The file system.
  * @param path The journal's path.
  * @param headerLine The encoded header line.
  * @param snapshot The encoded snapshot records.
  */
 export async function writeSnapshotFile(
-  home: string,
+  storage: JournalStorage,
   path: string,
   headerLine: string,
   snapshot: string,
 ): Promise<void> {
-  await removeStaleTempFiles(home, basename(path));
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  for (const name of await storage.list(dir)) {
+    if (name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX)) {
+      await storage.remove(join(dir, name));
+    }
+  }
   const temp = `${path}.${crypto.randomUUID().slice(0, 8)}${TEMP_SUFFIX}`;
-  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+  const file = await storage.createNew(temp);
   try {
     const encoder = new TextEncoder();
-    await writeAll(file, encoder.encode(headerLine));
-    if (snapshot.length > 0) await writeAll(file, encoder.encode(snapshot));
+    await file.write(encoder.encode(headerLine));
+    if (snapshot.length > 0) await file.write(encoder.encode(snapshot));
     await file.syncData();
   } catch (error) {
     file.close();
-    await Deno.remove(temp).catch(() => {});
+    await storage.remove(temp).catch(() => {});
     throw error;
   }
   file.close();
-  await Deno.rename(temp, path);
-  await syncDirectory(home);
-}
-
-async function removeStaleTempFiles(home: string, journalName: string): Promise<void> {
-  for await (const entry of Deno.readDir(home)) {
-    if (
-      entry.isFile && entry.name.startsWith(`${journalName}.`) && entry.name.endsWith(TEMP_SUFFIX)
-    ) {
-      await Deno.remove(join(home, entry.name)).catch(() => {});
-    }
-  }
+  await storage.rename(temp, path);
+  await storage.syncDirectory(dir);
 }

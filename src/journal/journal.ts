@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { CorruptJournalError, FatalStorageError, QueueError } from "../errors.ts";
 import { writeSnapshotFile } from "./compaction.ts";
-import { pathExists, readTextFrom, writeAll } from "./file_io.ts";
+import { denoStorage } from "./deno_storage.ts";
 import {
   decodeHeaderLine,
   encodeHeader,
@@ -21,10 +21,10 @@ import {
   type Salt,
   saltOf,
 } from "./framing.ts";
-import { ensureHome } from "./home_dir.ts";
 import { Mutex } from "./mutex.ts";
-import { LOCK_FILE, QueueLock } from "./queue_lock.ts";
+import { LOCK_FILE } from "./queue_lock.ts";
 import { RecordScanner, type ScanPosition } from "./scanner.ts";
+import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
 
 /** File name of the journal inside a queue home. */
 export const JOURNAL_FILE = "journal.jsonl";
@@ -75,6 +75,8 @@ export interface JournalOptions<S> {
   reducer: Reducer<S>;
   /** Clock for retention decisions at compaction; defaults to `Date.now`. */
   now?: () => number;
+  /** The file system; the real one unless a test simulates crashes. */
+  storage?: JournalStorage;
 }
 
 const BATCH_SYNC_MS = 50;
@@ -89,9 +91,10 @@ export class Journal<S> {
   readonly path: string;
   #reducer: Reducer<S>;
   #now: () => number;
-  #lock: QueueLock;
+  #storage: JournalStorage;
+  #lock: StorageLock;
   #mutex = new Mutex();
-  #file: Deno.FsFile | undefined;
+  #file: StorageFile | undefined;
   #ino: number | null = null;
   #header: JournalHeader | undefined;
   #salt: Salt | undefined;
@@ -102,9 +105,15 @@ export class Journal<S> {
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  private constructor(home: string, lock: QueueLock, options: JournalOptions<S>) {
+  private constructor(
+    home: string,
+    storage: JournalStorage,
+    lock: StorageLock,
+    options: JournalOptions<S>,
+  ) {
     this.home = home;
     this.path = join(home, JOURNAL_FILE);
+    this.#storage = storage;
     this.#lock = lock;
     this.#reducer = options.reducer;
     this.#now = options.now ?? Date.now;
@@ -119,11 +128,12 @@ export class Journal<S> {
    * @returns The journal; call {@linkcode Journal.close} when done.
    */
   static async open<S>(home: string, options: JournalOptions<S>): Promise<Journal<S>> {
-    await ensureHome(home);
-    const lock = await QueueLock.open(join(home, LOCK_FILE));
-    const journal = new Journal(home, lock, options);
+    const storage = options.storage ?? denoStorage;
+    await storage.ensureHome(home);
+    const lock = await storage.openLock(join(home, LOCK_FILE));
+    const journal = new Journal(home, storage, lock, options);
     try {
-      if (!(await pathExists(journal.path))) {
+      if ((await storage.inode(journal.path)) === undefined) {
         await lock.withLock(() => journal.#createIfMissing());
       }
     } catch (error) {
@@ -222,7 +232,7 @@ export class Journal<S> {
   }
 
   async #createIfMissing(): Promise<void> {
-    if (await pathExists(this.path)) return;
+    if ((await this.#storage.inode(this.path)) !== undefined) return;
     const header: JournalHeader = {
       seq: 0,
       format: FORMAT_VERSION,
@@ -230,7 +240,7 @@ export class Journal<S> {
       created_at: new Date(this.#now()).toISOString(),
       snapshot_bytes: 0,
     };
-    await writeSnapshotFile(this.home, this.path, encodeHeader(header), "");
+    await writeSnapshotFile(this.#storage, this.path, encodeHeader(header), "");
   }
 
   async #catchUp(underLock: boolean): Promise<void> {
@@ -239,7 +249,7 @@ export class Journal<S> {
     const scanner = new RecordScanner(this.path, this.#salt!, this.#position, (record) => {
       this.#reducer.apply(this.#state, record);
     });
-    await readTextFrom(this.#file!, this.#position.offset, (text) => scanner.feed(text));
+    await this.#file!.readText(this.#position.offset, (text) => scanner.feed(text));
     const tail = scanner.finish();
     this.#position = scanner.position;
     if (tail.kind !== "clean" && underLock) {
@@ -250,28 +260,17 @@ export class Journal<S> {
   }
 
   async #replaced(): Promise<boolean> {
-    try {
-      return (await Deno.stat(this.path)).ino !== this.#ino;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new QueueError(`Journal "${this.path}" has disappeared`);
-      }
-      throw error;
-    }
+    const ino = await this.#storage.inode(this.path);
+    if (ino === undefined) throw new QueueError(`Journal "${this.path}" has disappeared`);
+    return ino !== this.#ino;
   }
 
   async #reopen(): Promise<void> {
     this.#file?.close();
     this.#file = undefined;
-    try {
-      this.#file = await Deno.open(this.path, { read: true, append: true });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new QueueError(`Journal "${this.path}" has disappeared`);
-      }
-      throw error;
-    }
-    this.#ino = (await this.#file.stat()).ino;
+    this.#file = await this.#storage.openAppend(this.path);
+    if (!this.#file) throw new QueueError(`Journal "${this.path}" has disappeared`);
+    this.#ino = this.#file.ino;
     this.#header = undefined;
     this.#salt = undefined;
     this.#state = this.#reducer.init();
@@ -280,16 +279,8 @@ export class Journal<S> {
 
   /** Reads line 1; returns false when the file is still empty and nothing can be read yet. */
   async #readHeader(underLock: boolean): Promise<boolean> {
-    const file = this.#file!;
-    await file.seek(0, Deno.SeekMode.Start);
-    const probe = new Uint8Array(HEADER_PROBE_BYTES);
-    let length = 0;
-    for (;;) {
-      const n = await file.read(probe.subarray(length));
-      if (n === null || n === 0) break;
-      length += n;
-      if (length === probe.length || probe.subarray(0, length).includes(10)) break;
-    }
+    const probe = await this.#file!.readHead(HEADER_PROBE_BYTES);
+    const length = probe.length;
     if (length === 0) {
       if (!underLock) return false;
       const header: JournalHeader = {
@@ -303,7 +294,7 @@ export class Journal<S> {
       this.#setHeader(header, encoder.encode(encodeHeader(header)).length);
       return true;
     }
-    const text = new TextDecoder().decode(probe.subarray(0, length));
+    const text = new TextDecoder().decode(probe);
     const newline = text.indexOf("\n");
     const decoded = newline < 0
       ? { ok: false as const, reason: "no complete first line" }
@@ -331,7 +322,7 @@ export class Journal<S> {
     const text = lines.length === 1 ? lines[0]! : lines.join("");
     const start = this.#position.offset;
     try {
-      await writeAll(this.#file!, encoder.encode(text));
+      await this.#file!.write(encoder.encode(text));
     } catch (error) {
       await this.#undoPartialAppend(start, error);
     }
@@ -363,7 +354,7 @@ export class Journal<S> {
   }
 
   async #writeDurably(text: string): Promise<void> {
-    await writeAll(this.#file!, encoder.encode(text));
+    await this.#file!.write(encoder.encode(text));
     await this.#syncNow(true);
   }
 
@@ -413,7 +404,7 @@ export class Journal<S> {
     const snapshot = bodies.map((body) => encodeRecord(seq++, body, salt)).join("");
     header.snapshot_bytes = snapshot.length;
     const headerLine = encodeHeader(header);
-    await writeSnapshotFile(this.home, this.path, headerLine, snapshot);
+    await writeSnapshotFile(this.#storage, this.path, headerLine, snapshot);
     // Rebuild the state from what was written, exactly as another process will.
     await this.#reopen();
     await this.#catchUp(true);

@@ -9,3 +9,5 @@ export { ensurePrivateDir } from "./home_dir.ts";
 export { inspectJournal, type JournalInspection } from "./inspect.ts";
 export { repairJournal, type RepairReport } from "./repair.ts";
 export * from "./storage_checks.ts";
+export type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
+export { denoStorage } from "./deno_storage.ts";

@@ -6,7 +6,7 @@
 
 import { monotonicFactory } from "ulid";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { Journal, type Reducer } from "../journal/mod.ts";
+import { Journal, type JournalStorage, type Reducer } from "../journal/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { nextDueTime, pickNextJob } from "./claim_order.ts";
 import type { Config, ConfigKey } from "./config.ts";
@@ -61,6 +61,8 @@ export const queueReducer: Reducer<QueueState> = {
 export interface StoreOptions {
   /** Clock in epoch milliseconds; tests pass a fake one. */
   now?: () => number;
+  /** The file system under the journal; tests pass a simulated one. */
+  storage?: JournalStorage;
 }
 
 /** A {@linkcode QueueStore} kept in a queue home's journal. */
@@ -81,7 +83,11 @@ export class JournalQueueStore implements QueueStore {
    */
   static async open(home: string, options: StoreOptions = {}): Promise<JournalQueueStore> {
     const now = options.now ?? Date.now;
-    const journal = await Journal.open(home, { reducer: queueReducer, now });
+    const journal = await Journal.open(home, {
+      reducer: queueReducer,
+      now,
+      ...(options.storage ? { storage: options.storage } : {}),
+    });
     return new JournalQueueStore(journal, now);
   }
 

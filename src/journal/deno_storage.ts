@@ -1,0 +1,95 @@
+/**
+ * {@linkcode JournalStorage} on the real file system, through Deno's APIs.
+ * Requires `--allow-read` and `--allow-write`.
+ * @module
+ */
+
+import { readTextFrom, syncDirectory, writeAll } from "./file_io.ts";
+import { ensureHome } from "./home_dir.ts";
+import { QueueLock } from "./queue_lock.ts";
+import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
+
+class DenoFile implements StorageFile {
+  readonly ino: number;
+  #file: Deno.FsFile;
+
+  constructor(file: Deno.FsFile, ino: number) {
+    this.#file = file;
+    this.ino = ino;
+  }
+
+  readText(offset: number, onText: (text: string) => void): Promise<number> {
+    return readTextFrom(this.#file, offset, onText);
+  }
+
+  async readHead(max: number): Promise<Uint8Array> {
+    await this.#file.seek(0, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(max);
+    let length = 0;
+    while (length < max) {
+      const n = await this.#file.read(buffer.subarray(length));
+      if (n === null || n === 0) break;
+      length += n;
+      if (buffer.subarray(0, length).includes(10)) break;
+    }
+    return buffer.subarray(0, length);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return writeAll(this.#file, bytes);
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.#file.truncate(length);
+  }
+
+  syncData(): Promise<void> {
+    return this.#file.syncData();
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+}
+
+/** The real file system. */
+export const denoStorage: JournalStorage = {
+  ensureHome,
+  async openLock(path: string): Promise<StorageLock> {
+    return await QueueLock.open(path);
+  },
+  async inode(path: string): Promise<number | undefined> {
+    try {
+      return (await Deno.stat(path)).ino ?? undefined;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+  },
+  async openAppend(path: string): Promise<StorageFile | undefined> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true, append: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+    return new DenoFile(file, (await file.stat()).ino ?? 0);
+  },
+  async createNew(path: string): Promise<StorageFile> {
+    const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+    return new DenoFile(file, (await file.stat()).ino ?? 0);
+  },
+  rename: (from, to) => Deno.rename(from, to),
+  syncDirectory,
+  async remove(path: string): Promise<void> {
+    try {
+      await Deno.remove(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  },
+  async list(dir: string): Promise<string[]> {
+    return (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name);
+  },
+};
