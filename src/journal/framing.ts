@@ -19,6 +19,8 @@ export interface RecordBody {
 /** A record as read back: the body plus its sequence number. */
 export interface JournalRecord extends RecordBody {
   seq: number;
+  /** Set on the first record of a multi-record transaction: its number of records. */
+  txn?: number;
 }
 
 /** Format version written in every header; a reader refuses any other. */
@@ -66,15 +68,18 @@ export function asciiJson(value: unknown): string {
  * @param seq The record's sequence number (written first).
  * @param body The record's fields; must contain `op` and must not contain `seq` or `crc`.
  * @param salt The journal generation's salt.
+ * @param txn On the first record of a transaction of several records: how many it has. Replay
+ * applies them all or none, so a torn write never leaves half a transaction.
  * @returns The line, `"…\n"`.
  * @example
  * ```ts
  * const line = encodeRecord(1, { op: "config", key: "fsync", value: "none" }, saltOf("g1"));
  * ```
  */
-export function encodeRecord(seq: number, body: RecordBody, salt: Salt): string {
+export function encodeRecord(seq: number, body: RecordBody, salt: Salt, txn?: number): string {
   const fields = asciiJson(body);
-  const prefix = fields.length > 2 ? `{"seq":${seq},${fields.slice(1, -1)}` : `{"seq":${seq}`;
+  const head = txn === undefined ? `{"seq":${seq}` : `{"seq":${seq},"txn":${txn}`;
+  const prefix = fields.length > 2 ? `${head},${fields.slice(1, -1)}` : head;
   const register = crc32cUpdate(salt.register, prefix)!;
   const crc = crc32cFinish(register).toString(16).padStart(8, "0");
   return `${prefix}${CRC_MARK}${crc}"}\n`;
@@ -114,6 +119,11 @@ export function decodeRecordLine(line: string, salt: Salt): DecodeResult {
   const record = parsed as Record<string, unknown>;
   if (!Number.isSafeInteger(record.seq) || typeof record.op !== "string") {
     return { ok: false, reason: "missing seq or op" };
+  }
+  if (
+    record.txn !== undefined && !(Number.isSafeInteger(record.txn) && (record.txn as number) >= 2)
+  ) {
+    return { ok: false, reason: "bad txn" };
   }
   delete record.crc;
   return { ok: true, record: record as JournalRecord };

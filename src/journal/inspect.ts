@@ -1,17 +1,12 @@
 /**
- * Verification of a whole journal file for `queuectl doctor`: header, every checksum and sequence
- * number, and where the valid records end. Unlike loading, it never throws on damage: it reports.
+ * Verification of a whole journal file for `queuectl doctor`: header, every checksum, sequence
+ * number and transaction, and where the valid records end. Unlike loading, it never throws on
+ * damage: it reports.
  * @module
  */
 
-import { decodeHeaderLine, decodeRecordLine, type JournalRecord, saltOf } from "./framing.ts";
-
-/** The first record that does not validate. */
-export interface BadRecord {
-  line: number;
-  offset: number;
-  reason: string;
-}
+import { decodeHeaderLine, type JournalRecord, saltOf } from "./framing.ts";
+import { type BadLine, RecordScanner } from "./scanner.ts";
 
 /** What a full pass over a journal found. */
 export interface JournalInspection {
@@ -19,12 +14,13 @@ export interface JournalInspection {
   /** `undefined` when the header itself is damaged. */
   header: { seq: number; gen: string; created_at: string } | undefined;
   headerProblem: string | undefined;
-  /** Valid records before the first bad one. */
+  /** Valid records before the first bad one (or the unfinished transaction it is in). */
   records: number;
   lastSeq: number;
   /** Byte offset where the valid prefix ends. */
   validEnd: number;
-  firstBad: BadRecord | undefined;
+  /** The first bad line; also set for an incomplete last line or transaction. */
+  firstBad: BadLine | undefined;
   /** Valid records found after the first bad one: they make it mid-file corruption. */
   validAfterBad: JournalRecord[];
 }
@@ -57,35 +53,22 @@ export async function inspectJournal(path: string): Promise<JournalInspection> {
   }
   const { seq, gen, created_at } = decodedHeader.header;
   result.header = { seq, gen, created_at };
-  const salt = saltOf(gen);
-  let expected = seq + 1;
-  let offset = headerEnd + 1;
-  let line = 2;
-  result.validEnd = offset;
-  result.lastSeq = seq;
-  while (offset < text.length) {
-    const newline = text.indexOf("\n", offset);
-    const end = newline < 0 ? text.length : newline;
-    const decoded = newline < 0
-      ? { ok: false as const, reason: "incomplete last line" }
-      : decodeRecordLine(text.slice(offset, end), salt);
-    if (result.firstBad === undefined) {
-      if (decoded.ok && decoded.record.seq === expected) {
-        result.records++;
-        result.lastSeq = expected++;
-        result.validEnd = end + 1;
-      } else {
-        const reason = decoded.ok
-          ? `sequence number ${decoded.record.seq} where ${expected} was expected`
-          : decoded.reason;
-        result.firstBad = { line, offset, reason };
-        if (decoded.ok) result.validAfterBad.push(decoded.record);
-      }
-    } else if (decoded.ok) {
-      result.validAfterBad.push(decoded.record);
-    }
-    offset = end + 1;
-    line++;
+  const scanner = new RecordScanner(
+    path,
+    saltOf(gen),
+    { offset: headerEnd + 1, line: 2, nextSeq: seq + 1 },
+    () => result.records++,
+    "report",
+  );
+  scanner.feed(text.slice(headerEnd + 1));
+  const tail = scanner.finish();
+  const position = scanner.position;
+  result.validEnd = position.offset;
+  result.lastSeq = position.nextSeq - 1;
+  result.validAfterBad = scanner.validAfterBad;
+  if (tail.kind === "torn") result.firstBad = scanner.bad;
+  else if (tail.kind === "partial") {
+    result.firstBad = { line: tail.line, offset: tail.offset, reason: "incomplete last record" };
   }
   return result;
 }

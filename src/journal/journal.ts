@@ -318,7 +318,11 @@ export class Journal<S> {
   async #append(bodies: RecordBody[], durable: boolean): Promise<void> {
     const salt = this.#salt!;
     let seq = this.#position.nextSeq;
-    const lines = bodies.map((body) => encodeRecord(seq++, body, salt));
+    // Several records are one transaction: the first says how many, replay takes all or none.
+    const txn = bodies.length > 1 ? bodies.length : undefined;
+    const lines = bodies.map((body, i) =>
+      encodeRecord(seq++, body, salt, i === 0 ? txn : undefined)
+    );
     const text = lines.length === 1 ? lines[0]! : lines.join("");
     const start = this.#position.offset;
     try {

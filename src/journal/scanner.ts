@@ -1,7 +1,8 @@
 /**
  * Incremental scanning of journal text: feeds valid records in sequence order to a callback and
  * classifies what follows the last valid record (nothing, an incomplete line, or a torn tail).
- * A bad record followed by a valid one is mid-file corruption and is refused.
+ * A multi-record transaction (its first record carries `txn`) is delivered whole or not at all.
+ * A bad record followed by a valid one is mid-file corruption: refused, or reported for doctor.
  * @module
  */
 
@@ -24,46 +25,77 @@ export type ScanTail =
   | { kind: "partial"; offset: number; line: number }
   | { kind: "torn"; offset: number; line: number; reason: string };
 
+/** The first line that is not a valid next record. */
+export interface BadLine {
+  /** 1-based line number of the bad line. */
+  line: number;
+  /** Where the valid prefix ends: the bad line, or the start of its unfinished transaction. */
+  offset: number;
+  reason: string;
+}
+
+/** `refuse`: throw on mid-file corruption (loading); `report`: keep going and collect (doctor). */
+export type CorruptionMode = "refuse" | "report";
+
 /**
  * Scans decoded journal text chunk by chunk. Valid records are ASCII, so characters before the
  * first bad line map one to one onto bytes and offsets stay exact.
  */
 export class RecordScanner {
-  #salt: Salt;
-  #position: ScanPosition;
-  #onRecord: (record: JournalRecord) => void;
-  #carry = "";
-  #bad: { line: number; offset: number; reason: string } | undefined;
   #path: string;
+  #salt: Salt;
+  #mode: CorruptionMode;
+  #onRecord: (record: JournalRecord) => void;
+  /** After the last complete record or transaction. */
+  #committed: ScanPosition;
+  /** After the last valid line, possibly inside an unfinished transaction. */
+  #cursor: ScanPosition;
+  #group: { records: JournalRecord[]; remaining: number } | undefined;
+  #carry = "";
+  #bad: BadLine | undefined;
+  #validAfterBad: JournalRecord[] = [];
 
   /**
    * @param path The journal's path, for error messages.
    * @param salt The generation salt records must be checksummed with.
    * @param position Where the text fed first starts.
    * @param onRecord Called with each valid record, in order, until the first bad line.
+   * @param mode Whether mid-file corruption throws or is only reported.
    */
   constructor(
     path: string,
     salt: Salt,
     position: ScanPosition,
     onRecord: (record: JournalRecord) => void,
+    mode: CorruptionMode = "refuse",
   ) {
     this.#path = path;
     this.#salt = salt;
-    this.#position = { ...position };
+    this.#committed = { ...position };
+    this.#cursor = { ...position };
     this.#onRecord = onRecord;
+    this.#mode = mode;
   }
 
-  /** The position just past the last valid record fed so far. */
+  /** The position just past the last complete record or transaction fed so far. */
   get position(): ScanPosition {
-    return { ...this.#position };
+    return { ...this.#committed };
+  }
+
+  /** The first bad line, if any. */
+  get bad(): BadLine | undefined {
+    return this.#bad;
+  }
+
+  /** Valid records found after the first bad line (only collected in `report` mode). */
+  get validAfterBad(): JournalRecord[] {
+    return this.#validAfterBad;
   }
 
   /**
    * Feeds the next piece of text.
    * @param text Decoded journal text continuing the previous piece.
-   * @throws {CorruptJournalError} when a bad record is followed by a valid one, or a valid record
-   * carries an unexpected sequence number.
+   * @throws {CorruptJournalError} in `refuse` mode, when a bad record is followed by a valid one.
    */
   feed(text: string): void {
     const buffer = this.#carry.length > 0 ? this.#carry + text : text;
@@ -78,13 +110,13 @@ export class RecordScanner {
   }
 
   /**
-   * Ends the scan and says what follows the last valid record.
+   * Ends the scan and says what follows the last complete record or transaction.
    * @returns The tail's kind and, when not clean, where it starts.
    */
   finish(): ScanTail {
     if (this.#bad) return { kind: "torn", ...this.#bad };
-    if (this.#carry.length > 0) {
-      return { kind: "partial", offset: this.#position.offset, line: this.#position.line };
+    if (this.#carry.length > 0 || this.#group) {
+      return { kind: "partial", offset: this.#committed.offset, line: this.#committed.line };
     }
     return { kind: "clean" };
   }
@@ -92,31 +124,53 @@ export class RecordScanner {
   #line(line: string): void {
     const decoded = decodeRecordLine(line, this.#salt);
     if (this.#bad) {
-      if (decoded.ok) this.#refuseCorruption(this.#bad.line, this.#bad.reason);
+      if (decoded.ok) this.#corruption(decoded.record);
       return;
     }
-    const position = this.#position;
-    if (!decoded.ok) {
-      this.#bad = { line: position.line, offset: position.offset, reason: decoded.reason };
+    const cursor = this.#cursor;
+    if (!decoded.ok) return this.#setBad(decoded.reason);
+    const record = decoded.record;
+    if (record.seq !== cursor.nextSeq) {
+      this.#setBad(`sequence number ${record.seq} where ${cursor.nextSeq} was expected`);
+      return this.#corruption(record);
+    }
+    if (this.#group && record.txn !== undefined) {
+      this.#setBad("a transaction starts inside another");
+      return this.#corruption(record);
+    }
+    cursor.offset += line.length + 1;
+    cursor.line++;
+    cursor.nextSeq++;
+    if (this.#group) {
+      this.#group.records.push(record);
+      if (--this.#group.remaining > 0) return;
+      const { records } = this.#group;
+      this.#group = undefined;
+      for (const r of records) this.#onRecord(r);
+    } else if (record.txn !== undefined) {
+      this.#group = { records: [record], remaining: record.txn - 1 };
       return;
+    } else {
+      this.#onRecord(record);
     }
-    if (decoded.record.seq !== position.nextSeq) {
-      this.#refuseCorruption(
-        position.line,
-        `sequence number ${decoded.record.seq} where ${position.nextSeq} was expected`,
-      );
-    }
-    this.#onRecord(decoded.record);
-    position.offset += line.length + 1;
-    position.line++;
-    position.nextSeq++;
+    this.#committed = { ...cursor };
   }
 
-  #refuseCorruption(line: number, reason: string): never {
+  #setBad(reason: string): void {
+    this.#bad = { line: this.#cursor.line, offset: this.#committed.offset, reason };
+    this.#group = undefined;
+  }
+
+  #corruption(record: JournalRecord): void {
+    if (this.#mode === "report") {
+      this.#validAfterBad.push(record);
+      return;
+    }
+    const bad = this.#bad!;
     throw new CorruptJournalError(
-      `Journal "${this.#path}" is corrupt at line ${line} (${reason}) and valid records follow it; ` +
-        `run "queuectl doctor" to inspect and "queuectl doctor --repair" to cut it there`,
-      line,
+      `Journal "${this.#path}" is corrupt at line ${bad.line} (${bad.reason}) and valid records ` +
+        `follow it; run "queuectl doctor" to inspect and "queuectl doctor --repair" to cut it there`,
+      bad.line,
     );
   }
 }

@@ -202,3 +202,24 @@ Deno.test("a decision that throws writes nothing", async () => {
     await journal.close();
   });
 });
+
+Deno.test("a multi-record transaction cut after any of its records loads none of it", async () => {
+  await withTempHome(async (home) => {
+    const journal = await openList(home);
+    await add(journal, 1);
+    await add(journal, 2, 3, 4);
+    await journal.close();
+    const path = join(home, JOURNAL_FILE);
+    const full = await Deno.readTextFile(path);
+    const lines = full.split("\n");
+    assert.match(lines[2]!, /^\{"seq":2,"txn":3,/, "the first record says how many follow");
+    for (const keep of [3, 4]) {
+      await Deno.writeTextFile(path, lines.slice(0, keep).join("\n") + "\n");
+      assert.deepEqual(await valuesIn(home), [1], `cut after line ${keep}`);
+      const writer = await openList(home);
+      await add(writer, 9);
+      await writer.close();
+      assert.deepEqual(await valuesIn(home), [1, 9], `append after cut at line ${keep}`);
+    }
+  });
+});
