@@ -45,12 +45,16 @@ async function readBatch(context: CommandContext, file: string): Promise<JobInpu
   const text = file === "-" ? await readStdin() : await readFileBounded(resolve(context.cwd, file));
   const inputs: JobInput[] = [];
   const lines = text.split("\n");
+  let count = 0;
+  for (const line of lines) if (line.trim().length > 0) count++;
+  if (count > MAX_BATCH_JOBS) {
+    throw new ValidationError(
+      `Too many jobs in one batch: ${count}, at most ${MAX_BATCH_JOBS}; split the input`,
+    );
+  }
   for (const [index, raw] of lines.entries()) {
     const line = raw.trim();
     if (line.length === 0) continue;
-    if (inputs.length === MAX_BATCH_JOBS) {
-      throw new ValidationError(`Too many jobs in one batch: at most ${MAX_BATCH_JOBS}`);
-    }
     try {
       inputs.push(parseJobJson(line));
     } catch (error) {

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
+
+async function journalLines(home: string): Promise<string[]> {
+  return (await Deno.readTextFile(join(home, "journal.jsonl"))).split("\n");
+}
+
+Deno.test("doctor passes a healthy journal and reports its figures", async () => {
+  await withQueue(async (home) => {
+    await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
+    const report = await json<{ problems: string[]; records: number; jobs: { total: number } }>(
+      home,
+      ["doctor"],
+    );
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.records, 1);
+    assert.equal(report.jobs.total, 1);
+    const human = await queuectl(home, ["doctor"]);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /ok\s+journal verified/);
+  });
+});
+
+Deno.test("a torn tail is cut by the next writer; doctor --repair cuts it too", async () => {
+  await withQueue(async (home) => {
+    await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
+    const path = join(home, "journal.jsonl");
+    const good = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, good + '{"seq":2,"at":"2026-');
+    const check = await queuectl(home, ["doctor"]);
+    assert.equal(check.code, 1);
+    assert.match(check.stdout, /torn tail/);
+    const repair = await queuectl(home, ["doctor", "--repair"]);
+    assert.equal(repair.code, 0, repair.stdout + repair.stderr);
+    assert.equal(await Deno.readTextFile(path), good);
+    const backups = (await Array.fromAsync(Deno.readDir(home))).filter((e) =>
+      e.name.includes(".bak-")
+    );
+    assert.deepEqual(backups, [], "a torn tail loses nothing acknowledged: no backup needed");
+  });
+});
+
+Deno.test("a hand-damaged record in the middle: a clear error, then doctor --repair backs up and cuts, naming the jobs", async () => {
+  await withQueue(async (home) => {
+    for (const id of ["a", "b", "c"]) {
+      await ok(home, ["enqueue", JSON.stringify({ id, command: "true" })]);
+    }
+    const path = join(home, "journal.jsonl");
+    const lines = await journalLines(home);
+    lines[2] = lines[2]!.replace('"id":"b"', '"id":"B"'); // line 3 holds job b
+    const damaged = lines.join("\n");
+    await Deno.writeTextFile(path, damaged);
+    for (const args of [["status"], ["list"], ["enqueue", '{"command":"true"}']]) {
+      const result = await queuectl(home, args);
+      assert.equal(result.code, 1, args.join(" "));
+      assert.equal(result.stderr.trim().split("\n").length, 1, "one line, no stack trace");
+      assert.match(result.stderr, /is corrupt at line 3 \(checksum mismatch\).*doctor --repair/);
+    }
+    assert.equal(await Deno.readTextFile(path), damaged, "nothing was written past the damage");
+    const report = await json<{ problems: string[]; jobsAtRisk: string[] }>(home, ["doctor"]).catch(
+      () => null,
+    );
+    assert.equal(report, null, "doctor exits 1 on a problem");
+    const check = await queuectl(home, ["doctor", "--json"]);
+    assert.equal(check.code, 1);
+    const found = JSON.parse(check.stdout);
+    assert.match(
+      found.problems[0],
+      /line 3: corrupt record \(checksum mismatch\) followed by 1 valid record/,
+    );
+    assert.deepEqual(found.jobsAtRisk, ["c"]);
+    const repair = await queuectl(home, ["doctor", "--repair"]);
+    assert.equal(repair.code, 0, repair.stdout + repair.stderr);
+    assert.match(repair.stdout, /drops 1 valid record\(s\), touching job\(s\): c/);
+    const backups = (await Array.fromAsync(Deno.readDir(home))).filter((e) =>
+      e.name.includes(".bak-")
+    );
+    assert.equal(backups.length, 1);
+    assert.equal(
+      await Deno.readTextFile(join(home, backups[0]!.name)),
+      damaged,
+      "the backup is the damaged file",
+    );
+    assert.equal((await Deno.stat(join(home, backups[0]!.name))).mode! & 0o777, 0o600);
+    const jobs = await json<JobJson[]>(home, ["list"]);
+    assert.deepEqual(jobs.map((j) => j.id), ["a"]);
+  });
+});
+
+Deno.test("a damaged header is refused and reported as not repairable", async () => {
+  await withQueue(async (home) => {
+    await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
+    const path = join(home, "journal.jsonl");
+    const lines = await journalLines(home);
+    lines[0] = lines[0]!.replace('"format":1', '"format":2');
+    await Deno.writeTextFile(path, lines.join("\n"));
+    const status = await queuectl(home, ["status"]);
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /damaged header at line 1/);
+    const repair = await queuectl(home, ["doctor", "--repair"]);
+    assert.equal(repair.code, 1);
+    assert.match(repair.stdout, /cannot be repaired/);
+  });
+});
