@@ -1,0 +1,409 @@
+// deno-lint-ignore-file no-console
+/**
+ * `deno task chaos`: enqueuers and workers as real processes, SIGKILLed at random instants (also
+ * during compactions, forced by a tiny threshold) and restarted; then a full drain and checks of
+ * every promise the queue makes. Seeded and bounded in time.
+ *
+ * Usage: deno task chaos [--seed N] [--jobs N] [--enqueuers M] [--workers N] [--kills K]
+ *                        [--chaos-seconds S] [--minutes T] [--fail-every N] [--keep]
+ * @module
+ */
+
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { diagnoseHome } from "../src/queue/doctor.ts";
+import { type Job, JournalQueueStore } from "../src/queue/mod.ts";
+import { PERMISSION_FLAGS } from "../src/permissions.ts";
+
+/** Settings of one chaos run. */
+export interface ChaosOptions {
+  seed: number;
+  jobs: number;
+  enqueuers: number;
+  workers: number;
+  /** Kills to aim for during the chaos phase. */
+  kills: number;
+  /** Length of the chaos phase; enqueueing is spread over it. */
+  chaosSeconds: number;
+  /** Longest the whole run may take. */
+  maxMinutes: number;
+  /** Every n-th job fails by design (goes dead after 2 runs). */
+  failEvery: number;
+  /** Print progress lines. */
+  verbose: boolean;
+  /** Keep the temp home afterwards. */
+  keep: boolean;
+}
+
+/** What a chaos run found. */
+export interface ChaosSummary {
+  seed: number;
+  jobs: number;
+  acknowledged: number;
+  completed: number;
+  dead: number;
+  kills: { workers: number; enqueuers: number; duringCompaction: number };
+  lostWorkersRecovered: number;
+  repeatedRuns: { byKilledWorker: number; byDesignFailure: number };
+  journalRecords: number;
+  compactions: number;
+  seconds: number;
+  /** Broken promises; empty when the queue kept them all. */
+  violations: string[];
+}
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
+const ENQUEUER = fileURLToPath(new URL("./chaos_enqueuer.ts", import.meta.url));
+const BATCH_SIZE = 10;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Running {
+  kind: "worker" | "enqueuer";
+  name: string;
+  child: Deno.ChildProcess;
+  done: Promise<Deno.CommandStatus>;
+  killed: boolean;
+}
+
+/**
+ * Runs chaos and checks the result. Requires `--allow-read`, `--allow-write`, `--allow-run`,
+ * `--allow-env`, `--allow-sys=hostname`.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
+  const started = Date.now();
+  const deadline = started + options.maxMinutes * 60_000;
+  const random = mulberry32(options.seed);
+  const home = await Deno.makeTempDir({ prefix: "queuectl-chaos-" });
+  const effects = join(home, "effects.txt");
+  const log = (text: string) =>
+    options.verbose && console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${text}`);
+  const summary: ChaosSummary = {
+    seed: options.seed,
+    jobs: 0,
+    acknowledged: 0,
+    completed: 0,
+    dead: 0,
+    kills: { workers: 0, enqueuers: 0, duringCompaction: 0 },
+    lostWorkersRecovered: 0,
+    repeatedRuns: { byKilledWorker: 0, byDesignFailure: 0 },
+    journalRecords: 0,
+    compactions: 0,
+    seconds: 0,
+    violations: [],
+  };
+  const setup = await JournalQueueStore.open(home);
+  await setup.setConfig("compact_threshold", 4096);
+  await setup.setConfig("backoff_base", 1);
+  await setup.setConfig("backoff_max", 0.05);
+  await setup.setConfig("stall_timeout", 10);
+  await setup.close();
+
+  const batchesPerEnqueuer = Math.ceil(options.jobs / options.enqueuers / BATCH_SIZE);
+  const pauseMs = Math.round((options.chaosSeconds * 1000 * 0.8) / batchesPerEnqueuer);
+  const acked = new Set<string>();
+  const attempted = new Set<string>();
+  const nextBatch = new Array<number>(options.enqueuers).fill(0);
+  const running = new Set<Running>();
+  const killedWorkers = new Set<string>();
+  let workerSerial = 0;
+
+  const spawnWorker = () => {
+    const id = `w-chaos-${++workerSerial}`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        ...PERMISSION_FLAGS,
+        `--config=${CONFIG}`,
+        MAIN,
+        "worker",
+        "run",
+        "--home",
+        home,
+        "--id",
+        id,
+        "--log-file",
+        join(home, `${id}.log`),
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      detached: true,
+    }).spawn();
+    const entry: Running = { kind: "worker", name: id, child, done: child.status, killed: false };
+    running.add(entry);
+    entry.done.then(() => running.delete(entry));
+  };
+
+  const spawnEnqueuer = (index: number) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        ...PERMISSION_FLAGS,
+        `--config=${CONFIG}`,
+        ENQUEUER,
+        home,
+        String(index),
+        String(nextBatch[index]),
+        String(batchesPerEnqueuer),
+        String(BATCH_SIZE),
+        effects,
+        String(options.failEvery),
+        String(pauseMs),
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      detached: true,
+    }).spawn();
+    const entry: Running = {
+      kind: "enqueuer",
+      name: `enqueuer-${index}`,
+      child,
+      done: child.status,
+      killed: false,
+    };
+    running.add(entry);
+    // Acknowledged ids arrive one batch per line; a line cut by a kill is ignored.
+    const reading = (async () => {
+      let carry = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        carry += chunk;
+        let newline: number;
+        while ((newline = carry.indexOf("\n")) >= 0) {
+          const [, batch, ...ids] = carry.slice(0, newline).split(" ");
+          carry = carry.slice(newline + 1);
+          for (const id of ids) acked.add(id);
+          nextBatch[index] = Math.max(nextBatch[index]!, Number(batch) + 1);
+        }
+      }
+    })();
+    entry.done = Promise.all([child.status, reading]).then(([status]) => status);
+    entry.done.then(() => running.delete(entry));
+  };
+
+  for (let e = 0; e < options.enqueuers; e++) {
+    for (let b = 0; b < batchesPerEnqueuer; b++) {
+      for (let n = 0; n < BATCH_SIZE; n++) {
+        const index = b * BATCH_SIZE + n;
+        const fails = options.failEvery > 0 && index % options.failEvery === options.failEvery - 1;
+        attempted.add(`e${e}-b${b}-j${n}${fails ? "-fails" : ""}`);
+      }
+    }
+  }
+  summary.jobs = attempted.size;
+  for (let w = 0; w < options.workers; w++) spawnWorker();
+  for (let e = 0; e < options.enqueuers; e++) spawnEnqueuer(e);
+
+  // Chaos: kill a random process every so often and restart it. Every fifth time, wait for a
+  // compaction's temp file and kill every writer at once, so that one dies mid-compaction.
+  let lastIno = 0;
+  const inodeWatch = setInterval(async () => {
+    const ino = (await Deno.stat(join(home, "journal.jsonl")).catch(() => null))?.ino ?? 0;
+    if (lastIno !== 0 && ino !== lastIno) summary.compactions++;
+    lastIno = ino;
+  }, 20);
+  const chaosEnds = started + options.chaosSeconds * 1000;
+  const killGap = Math.max(50, (options.chaosSeconds * 1000) / Math.max(1, options.kills));
+  const kill = async (victim: Running) => {
+    try {
+      Deno.kill(victim.child.pid, "SIGKILL");
+    } catch {
+      return false; // it had just finished
+    }
+    victim.killed = true;
+    if (victim.kind === "worker") {
+      summary.kills.workers++;
+      killedWorkers.add(victim.name);
+      spawnWorker();
+    } else {
+      summary.kills.enqueuers++;
+      const index = Number(victim.name.split("-")[1]);
+      await victim.done;
+      spawnEnqueuer(index);
+    }
+    return true;
+  };
+  const compacting = async () =>
+    (await Array.fromAsync(Deno.readDir(home))).some((e) => e.name.endsWith(".tmp"));
+  let events = 0;
+  while (
+    Date.now() < chaosEnds && summary.kills.workers + summary.kills.enqueuers < options.kills
+  ) {
+    await sleep(killGap * (0.5 + random()));
+    const candidates = [...running].filter((r) => !r.killed);
+    if (candidates.length === 0) continue;
+    if (++events % 5 === 0) {
+      const waitUntil = Date.now() + 3000;
+      while (!(await compacting()) && Date.now() < waitUntil) { /* poll */ }
+      const during = await compacting();
+      const victims = [...running].filter((r) => !r.killed);
+      let n = 0;
+      for (const victim of victims) if (await kill(victim)) n++;
+      if (during) summary.kills.duringCompaction += n;
+      log(`killed all ${n} writers${during ? " during a compaction" : ""}`);
+      continue;
+    }
+    const victim = candidates[Math.floor(random() * candidates.length)]!;
+    const during = await compacting();
+    if (!(await kill(victim))) continue;
+    if (during) summary.kills.duringCompaction++;
+    log(`killed ${victim.name}${during ? " (compaction in progress)" : ""}`);
+  }
+  clearInterval(inodeWatch);
+
+  // Drain: enqueuers run to completion (restarted if they died), workers finish everything.
+  for (;;) {
+    const enqueuers = [...running].filter((r) => r.kind === "enqueuer");
+    if (enqueuers.length === 0) {
+      if (nextBatch.every((b) => b >= batchesPerEnqueuer)) break;
+      nextBatch.forEach((b, i) => b < batchesPerEnqueuer && spawnEnqueuer(i));
+    }
+    await Promise.all(enqueuers.map((r) => r.done));
+  }
+  log(`all ${acked.size} jobs acknowledged; draining`);
+  const v = summary.violations;
+  const store = await JournalQueueStore.open(home);
+  let jobs: Job[] = [];
+  for (;;) {
+    jobs = await store.listJobs();
+    const open = jobs.filter((j) => j.state !== "completed" && j.state !== "dead");
+    if (open.length === 0) break;
+    if (Date.now() > deadline) {
+      summary.violations.push(`${open.length} job(s) still unfinished at the deadline`);
+      break;
+    }
+    await sleep(200);
+  }
+  // Stop the workers as a user would: `worker stop` also marks killed, unnoticed ones lost.
+  const stop = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...PERMISSION_FLAGS,
+      `--config=${CONFIG}`,
+      MAIN,
+      "--home",
+      home,
+      "worker",
+      "stop",
+      "--timeout",
+      "60",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!stop.success) v.push(`worker stop failed: ${new TextDecoder().decode(stop.stderr).trim()}`);
+  await Promise.all([...running].map((r) => r.done));
+  const workers = await store.listWorkers();
+  jobs = await store.listJobs();
+  await store.close();
+
+  // The checks.
+  summary.acknowledged = acked.size;
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  for (const id of acked) if (!byId.has(id)) v.push(`acknowledged job ${id} is lost`);
+  for (const id of byId.keys()) if (!attempted.has(id)) v.push(`unexpected job ${id}`);
+  const runs = new Map<string, string[]>();
+  const effectLines = (await Deno.readTextFile(effects).catch(() => "")).split("\n").filter(
+    Boolean,
+  );
+  for (const line of effectLines) {
+    const [id, attempt] = line.split(":");
+    runs.set(id!, [...(runs.get(id!) ?? []), attempt!]);
+  }
+  for (const job of jobs) {
+    const fails = job.id.endsWith("-fails");
+    if (fails ? job.state !== "dead" : job.state !== "completed") {
+      v.push(`job ${job.id} ended ${job.state}${fails ? " but fails by design" : ""}`);
+    }
+    if (job.state === "completed") summary.completed++;
+    if (job.state === "dead") summary.dead++;
+    const attempts = runs.get(job.id) ?? [];
+    if (new Set(attempts).size !== attempts.length) {
+      v.push(`job ${job.id} ran an attempt twice: ${attempts}`);
+    }
+    const lost = job.history.filter((a) => a.outcome === "lost");
+    for (const a of lost) {
+      if (!killedWorkers.has(a.worker_id)) {
+        v.push(`job ${job.id} lost by worker ${a.worker_id}, which was not killed`);
+      }
+    }
+    if (attempts.length > job.attempts) {
+      v.push(`job ${job.id} ran ${attempts.length} times for ${job.attempts} attempts`);
+    }
+    const designFailures = job.history.filter((a) => a.outcome === "failed").length;
+    if (!fails && designFailures > 0) {
+      v.push(`job ${job.id} failed ${designFailures} time(s) but should not`);
+    }
+    if (job.attempts > 1) {
+      summary.repeatedRuns.byKilledWorker += lost.length;
+      summary.repeatedRuns.byDesignFailure += fails
+        ? Math.min(designFailures, job.attempts - 1)
+        : 0;
+    }
+    if (job.attempts - 1 > lost.length + (fails ? designFailures : 0)) {
+      v.push(`job ${job.id} ran ${job.attempts} times with only ${lost.length} lost worker(s)`);
+    }
+  }
+  summary.lostWorkersRecovered = workers.filter((w) => w.status === "lost").length;
+  for (const w of workers) {
+    if (w.status === "running" || w.status === "stopping") {
+      v.push(`worker ${w.id} still ${w.status}`);
+    }
+  }
+  const doctor = await diagnoseHome(home);
+  summary.journalRecords = doctor.records;
+  for (const problem of doctor.problems) v.push(`doctor: ${problem}`);
+  summary.seconds = Math.round((Date.now() - started) / 100) / 10;
+  if (options.keep || v.length > 0) log(`home kept at ${home}`);
+  else await Deno.remove(home, { recursive: true });
+  return summary;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      seed: { type: "string", default: "1" },
+      jobs: { type: "string", default: "1000" },
+      enqueuers: { type: "string", default: "3" },
+      workers: { type: "string", default: "4" },
+      kills: { type: "string", default: "20" },
+      "chaos-seconds": { type: "string" },
+      minutes: { type: "string", default: "10" },
+      "fail-every": { type: "string", default: "25" },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const summary = await runChaos({
+    seed: Number(values.seed),
+    jobs: Number(values.jobs),
+    enqueuers: Number(values.enqueuers),
+    workers: Number(values.workers),
+    kills: Number(values.kills),
+    chaosSeconds: Number(values["chaos-seconds"] ?? Math.max(5, Number(values.kills) * 0.6)),
+    maxMinutes: Number(values.minutes),
+    failEvery: Number(values["fail-every"]),
+    verbose: true,
+    keep: values.keep,
+  });
+  console.log(JSON.stringify(summary, null, 2));
+  Deno.exit(summary.violations.length === 0 ? 0 : 1);
+}
