@@ -274,7 +274,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       if (nextBatch.every((b) => b >= batchesPerEnqueuer)) break;
       nextBatch.forEach((b, i) => b < batchesPerEnqueuer && spawnEnqueuer(i));
     }
-    await Promise.all(enqueuers.map((r) => r.done));
+    if (Date.now() > deadline) {
+      summary.violations.push("enqueuers did not finish before the deadline");
+      for (const r of enqueuers) Deno.kill(r.child.pid, "SIGKILL");
+      break;
+    }
+    await Promise.race([Promise.all(enqueuers.map((r) => r.done)), sleep(1000)]);
   }
   log(`all ${acked.size} jobs acknowledged; draining`);
   const v = summary.violations;
@@ -290,27 +295,38 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
     await sleep(200);
   }
-  // Stop the workers as a user would: `worker stop` also marks killed, unnoticed ones lost.
-  const stop = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      ...PERMISSION_FLAGS,
-      `--config=${CONFIG}`,
-      MAIN,
-      "--home",
-      home,
-      "worker",
-      "stop",
-      "--timeout",
-      "60",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!stop.success) v.push(`worker stop failed: ${new TextDecoder().decode(stop.stderr).trim()}`);
-  await Promise.all([...running].map((r) => r.done));
+  // Stop the workers as a user would: `worker stop` also marks killed, unnoticed ones lost. A
+  // replacement worker still starting up is not registered yet and misses the stop: ask again.
+  for (let round = 1; running.size > 0; round++) {
+    const stop = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        ...PERMISSION_FLAGS,
+        `--config=${CONFIG}`,
+        MAIN,
+        "--home",
+        home,
+        "worker",
+        "stop",
+        "--timeout",
+        "60",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!stop.success) {
+      v.push(`worker stop failed: ${new TextDecoder().decode(stop.stderr).trim()}`);
+    }
+    const exited = Promise.all([...running].map((r) => r.done));
+    if (await Promise.race([exited.then(() => true), sleep(3000).then(() => false)])) break;
+    if (round === 5) {
+      v.push(`${running.size} worker process(es) still alive after ${round} stops`);
+      for (const r of running) Deno.kill(r.child.pid, "SIGKILL");
+      await exited;
+    }
+  }
   const workers = await store.listWorkers();
   jobs = await store.listJobs();
   await store.close();
