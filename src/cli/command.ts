@@ -4,11 +4,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { ValidationError } from "../errors.ts";
 import { homeEnvironment, invocationDirectory, resolveHome } from "../home/resolve_home.ts";
 import { JournalQueueStore, type QueueStore } from "../queue/mod.ts";
 import type { Output } from "./output.ts";
+import { parseCommandLine, type ParseOption } from "./parse_args.ts";
 
 /** An option a command accepts. */
 export interface OptionSpec {
@@ -96,7 +96,7 @@ export function parseCommandArgs(
   argv: string[],
 ): { args: string[]; options: OptionValues } {
   const all = { ...spec.options, ...GLOBAL_OPTIONS };
-  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const config: Record<string, ParseOption> = {};
   for (const [name, option] of Object.entries(all)) {
     config[name] = option.short
       ? { type: option.type, short: option.short }
@@ -104,7 +104,7 @@ export function parseCommandArgs(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    parsed = parseCommandLine(argv, config);
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
     throw new ValidationError(

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../platform/paths.ts";
 import { ValidationError } from "../errors.ts";
 import { type JobInput, parseJobJson } from "../queue/mod.ts";
 import type { CommandContext, CommandSpec } from "./command.ts";

@@ -5,9 +5,18 @@
  * @module
  */
 
-import { styleText } from "node:util";
+/** The styles the CLI uses, as ANSI SGR codes (set, reset). */
+const ANSI_STYLES = {
+  bold: [1, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+  gray: [90, 39],
+} as const;
 
-type Style = Parameters<typeof styleText>[0];
+type Style = keyof typeof ANSI_STYLES;
 
 /** Colour for each job and worker state. */
 const STATE_STYLES: Record<string, Style> = {
@@ -67,7 +76,9 @@ export class Output {
 
   /** Applies a style when colour is on. */
   paint(style: Style, text: string): string {
-    return this.color ? styleText(style, text, { validateStream: false }) : text;
+    if (!this.color) return text;
+    const [set, reset] = ANSI_STYLES[style];
+    return `\x1b[${set}m${text}\x1b[${reset}m`;
   }
 
   /** Colours a job or worker state by its meaning. */

@@ -50,8 +50,8 @@ Examples:
       for (;;) {
         await store.recoverLostWorkers({
           probe,
-          beforeRecover: async (worker, jobs) => {
-            await killOrphanedJobs(context.home, worker, jobs);
+          beforeRecover: async (worker) => {
+            await killOrphanedJobs(worker);
           },
         });
         const remaining = (await store.listWorkers()).filter((w) =>

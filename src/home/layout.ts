@@ -3,7 +3,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../platform/paths.ts";
 import { isValidJobId } from "../queue/job_input.ts";
 
 /** Folder of job output logs inside a home. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "../platform/paths.ts";
 import { ValidationError } from "../errors.ts";
 
 /** The environment variables home resolution reads. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../platform/paths.ts";
 import type { JournalStorage } from "./storage.ts";
 
 const TEMP_SUFFIX = ".tmp";

@@ -4,25 +4,51 @@
  * @module
  */
 
-import { readTextFrom, syncDirectory, writeAll } from "./file_io.ts";
+import { READ_CHUNK_BYTES, syncDirectory, writeAll } from "./file_io.ts";
 import { ensureHome } from "./home_dir.ts";
 import { QueueLock } from "./queue_lock.ts";
 import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
 
+const FIRST_READ_BYTES = 64 * 1024;
+
 class DenoFile implements StorageFile {
   readonly ino: number;
   #file: Deno.FsFile;
+  /** Where the OS file position is, when known: a catch-up then needs no seek. */
+  #position: number | undefined = 0;
+  #buffer: Uint8Array | undefined;
 
   constructor(file: Deno.FsFile, ino: number) {
     this.#file = file;
     this.ino = ino;
   }
 
-  readText(offset: number, onText: (text: string) => void): Promise<number> {
-    return readTextFrom(this.#file, offset, onText);
+  async readText(offset: number, onText: (text: string) => void): Promise<number> {
+    if (this.#position !== offset) await this.#file.seek(offset, Deno.SeekMode.Start);
+    this.#position = undefined;
+    // Most catch-ups read a few records: start small, grow for big loads.
+    let buffer = this.#buffer ??= new Uint8Array(FIRST_READ_BYTES);
+    const decoder = new TextDecoder();
+    let total = 0;
+    for (;;) {
+      const n = await this.#file.read(buffer);
+      if (n === null || n === 0) break;
+      total += n;
+      onText(decoder.decode(buffer.subarray(0, n), { stream: true }));
+      // A short read of a regular file means its end was reached.
+      if (n < buffer.length) break;
+      if (buffer.length < READ_CHUNK_BYTES) {
+        buffer = this.#buffer = new Uint8Array(READ_CHUNK_BYTES);
+      }
+    }
+    const rest = decoder.decode();
+    if (rest.length > 0) onText(rest);
+    this.#position = offset + total;
+    return total;
   }
 
   async readHead(max: number): Promise<Uint8Array> {
+    this.#position = undefined;
     await this.#file.seek(0, Deno.SeekMode.Start);
     const buffer = new Uint8Array(max);
     let length = 0;
@@ -35,11 +61,14 @@ class DenoFile implements StorageFile {
     return buffer.subarray(0, length);
   }
 
-  write(bytes: Uint8Array): Promise<void> {
-    return writeAll(this.#file, bytes);
+  async write(bytes: Uint8Array): Promise<void> {
+    // O_APPEND: the position ends at the end of the file, which may have grown meanwhile.
+    this.#position = undefined;
+    await writeAll(this.#file, bytes);
   }
 
   truncate(length: number): Promise<void> {
+    this.#position = undefined;
     return this.#file.truncate(length);
   }
 

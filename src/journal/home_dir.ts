@@ -3,7 +3,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../platform/paths.ts";
 
 /**
  * Makes sure `home` exists; a directory created here gets mode 0700 (whatever the umask), since

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../platform/paths.ts";
 import { CorruptJournalError, FatalStorageError, QueueError } from "../errors.ts";
 import { writeSnapshotFile } from "./compaction.ts";
 import { denoStorage } from "./deno_storage.ts";
@@ -129,13 +129,12 @@ export class Journal<S> {
    */
   static async open<S>(home: string, options: JournalOptions<S>): Promise<Journal<S>> {
     const storage = options.storage ?? denoStorage;
-    await storage.ensureHome(home);
+    const exists = (await storage.inode(join(home, JOURNAL_FILE))) !== undefined;
+    if (!exists) await storage.ensureHome(home);
     const lock = await storage.openLock(join(home, LOCK_FILE));
     const journal = new Journal(home, storage, lock, options);
     try {
-      if ((await storage.inode(journal.path)) === undefined) {
-        await lock.withLock(() => journal.#createIfMissing());
-      }
+      if (!exists) await lock.withLock(() => journal.#createIfMissing());
     } catch (error) {
       lock.release();
       throw error;
@@ -245,13 +244,31 @@ export class Journal<S> {
 
   async #catchUp(underLock: boolean): Promise<void> {
     if (!this.#file || await this.#replaced()) await this.#reopen();
-    if (!this.#header && !(await this.#readHeader(underLock))) return;
-    const scanner = new RecordScanner(this.path, this.#salt!, this.#position, (record) => {
-      this.#reducer.apply(this.#state, record);
+    const apply = (record: JournalRecord) => this.#reducer.apply(this.#state, record);
+    let scanner = this.#header
+      ? new RecordScanner(this.path, this.#salt!, this.#position, apply)
+      : undefined;
+    // A fresh handle reads from byte 0 in the same pass: line 1 is the header.
+    let head = "";
+    await this.#file!.readText(this.#position.offset, (text) => {
+      if (scanner) return scanner.feed(text);
+      head += text;
+      const newline = head.indexOf("\n");
+      if (newline < 0) {
+        if (head.length > HEADER_PROBE_BYTES) this.#damagedHeader("no complete first line");
+        return;
+      }
+      this.#acceptHeader(head.slice(0, newline));
+      scanner = new RecordScanner(this.path, this.#salt!, this.#position, apply);
+      scanner.feed(head.slice(newline + 1));
     });
-    await this.#file!.readText(this.#position.offset, (text) => scanner.feed(text));
-    const tail = scanner.finish();
-    this.#position = scanner.position;
+    if (!scanner) {
+      if (head.length > 0) this.#damagedHeader("no complete first line");
+      if (underLock) await this.#writeFreshHeader();
+      return;
+    }
+    const tail = (scanner as RecordScanner).finish();
+    this.#position = (scanner as RecordScanner).position;
     if (tail.kind !== "clean" && underLock) {
       // Under the lock nobody is mid-write, so bytes after the last valid record are a torn
       // append from a crashed writer. Nothing after them validates (the scanner checked).
@@ -277,36 +294,31 @@ export class Journal<S> {
     this.#position = { offset: 0, line: 1, nextSeq: 1 };
   }
 
-  /** Reads line 1; returns false when the file is still empty and nothing can be read yet. */
-  async #readHeader(underLock: boolean): Promise<boolean> {
-    const probe = await this.#file!.readHead(HEADER_PROBE_BYTES);
-    const length = probe.length;
-    if (length === 0) {
-      if (!underLock) return false;
-      const header: JournalHeader = {
-        seq: 0,
-        format: FORMAT_VERSION,
-        gen: newGeneration(),
-        created_at: new Date(this.#now()).toISOString(),
-        snapshot_bytes: 0,
-      };
-      await this.#writeDurably(encodeHeader(header));
-      this.#setHeader(header, encoder.encode(encodeHeader(header)).length);
-      return true;
-    }
-    const text = new TextDecoder().decode(probe);
-    const newline = text.indexOf("\n");
-    const decoded = newline < 0
-      ? { ok: false as const, reason: "no complete first line" }
-      : decodeHeaderLine(text.slice(0, newline));
-    if (!decoded.ok) {
-      throw new CorruptJournalError(
-        `Journal "${this.path}" has a damaged header at line 1 (${decoded.reason})`,
-        1,
-      );
-    }
-    this.#setHeader(decoded.header, newline + 1);
-    return true;
+  #acceptHeader(line: string): void {
+    const decoded = decodeHeaderLine(line);
+    if (!decoded.ok) this.#damagedHeader(decoded.reason);
+    this.#setHeader(decoded.header, line.length + 1);
+  }
+
+  #damagedHeader(reason: string): never {
+    throw new CorruptJournalError(
+      `Journal "${this.path}" has a damaged header at line 1 (${reason})`,
+      1,
+    );
+  }
+
+  /** An empty journal file (created outside queuectl): give it a header, under the lock. */
+  async #writeFreshHeader(): Promise<void> {
+    const header: JournalHeader = {
+      seq: 0,
+      format: FORMAT_VERSION,
+      gen: newGeneration(),
+      created_at: new Date(this.#now()).toISOString(),
+      snapshot_bytes: 0,
+    };
+    const line = encodeHeader(header);
+    await this.#writeDurably(line);
+    this.#setHeader(header, line.length);
   }
 
   #setHeader(header: JournalHeader, headerBytes: number): void {

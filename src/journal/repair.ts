@@ -4,7 +4,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../platform/paths.ts";
 import { syncDirectory } from "./file_io.ts";
 import { inspectJournal, type JournalInspection } from "./inspect.ts";
 import { JOURNAL_FILE } from "./journal.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../platform/paths.ts";
 import { readProcFile } from "../platform/proc_files.ts";
 
 /** File system types worth a warning, and why. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../platform/paths.ts";
 import { CorruptJournalError } from "../errors.ts";
 import {
   fileSystemType,

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { monotonicFactory } from "ulid";
+import { ulidFactory } from "../platform/ulid.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { Journal, type JournalStorage, type Reducer } from "../journal/mod.ts";
+import { Journal, type JournalStorage, type RecordBody, type Reducer } from "../journal/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { nextDueTime, pickNextJob } from "./claim_order.ts";
 import type { Config, ConfigKey } from "./config.ts";
@@ -44,7 +44,7 @@ import type {
   WorkerRegistration,
 } from "./store.ts";
 
-const newJobId = monotonicFactory();
+const newJobId = ulidFactory();
 
 /** How the queue's records fold into its state, for the journal. */
 export const queueReducer: Reducer<QueueState> = {
@@ -131,42 +131,73 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async claimNext(workerId: string): Promise<Claim | null> {
+    // A claim is acknowledged to nobody: it needs no fsync of its own. Lost in a power cut, the
+    // job is simply pending again, and the next durable write flushes it anyway.
     const id = await this.#journal.transact((state) => {
-      const worker = state.workers.get(workerId);
-      if (worker && worker.status !== "running") return { records: [], result: null };
-      const job = pickNextJob(state.jobs.values(), this.#now());
-      if (!job) return { records: [], result: null };
-      return {
-        records: [claimRecord(this.#at(), job.id, workerId, job.attempts + 1)],
-        result: job.id,
-      };
-    });
-    if (id === null) return null;
-    const job = this.#journal.state.jobs.get(id)!;
-    return { job: jobView(job), lease: job.lease!, workerId };
+      const record = this.#claimRecord(state, workerId);
+      return { records: record ? [record] : [], result: record ? record.id as string : null };
+    }, { durable: false });
+    return id === null ? null : this.#claimOf(id, workerId);
   }
 
   settle(claim: Claim, result: RunResult): Promise<SettleOutcome> {
     return this.#journal.transact((state) => {
-      const job = this.#heldJob(state, claim);
-      if (!job) return { records: [], result: "ignored" as const };
-      const at = this.#at();
-      if (result.exitCode === 0 && !result.timedOut && result.signal === null) {
-        return { records: [completeRecord(at, job.id, claim.lease)], result: "completed" as const };
-      }
-      const exhausted = job.attempts > job.max_retries;
-      const { backoff_base, backoff_max } = state.config;
-      const delay = backoffDelay(job.attempts, backoff_base, backoff_max);
-      const record = failRecord(at, job.id, claim.lease, {
-        state: exhausted ? "dead" : "failed",
-        outcome: result.timedOut ? "timed_out" : "failed",
-        exit_code: result.exitCode,
-        signal: result.signal,
-        error: result.error ?? "failed",
-        ...(exhausted ? {} : { retry_at: new Date(this.#now() + delay * 1000).toISOString() }),
-      });
-      return { records: [record], result: exhausted ? "dead" as const : "failed" as const };
+      const { records, outcome } = this.#settleDecision(state, claim, result);
+      return { records, result: outcome };
     });
+  }
+
+  async settleAndClaimNext(
+    claim: Claim,
+    result: RunResult,
+  ): Promise<{ outcome: SettleOutcome; next: Claim | null }> {
+    const decided = await this.#journal.transact((state) => {
+      const { records, outcome } = this.#settleDecision(state, claim, result);
+      // Decided on the state before the settle record applies: the settled job is still
+      // processing there, so it cannot be claimed again here.
+      const next = this.#claimRecord(state, claim.workerId);
+      if (next) records.push(next);
+      return { records, result: { outcome, nextId: next ? next.id as string : null } };
+    });
+    const next = decided.nextId === null ? null : this.#claimOf(decided.nextId, claim.workerId);
+    return { outcome: decided.outcome, next };
+  }
+
+  #claimRecord(state: QueueState, workerId: string) {
+    const worker = state.workers.get(workerId);
+    if (worker && worker.status !== "running") return undefined;
+    const job = pickNextJob(state.jobs.values(), this.#now());
+    return job ? claimRecord(this.#at(), job.id, workerId, job.attempts + 1) : undefined;
+  }
+
+  #claimOf(id: string, workerId: string): Claim {
+    const job = this.#journal.state.jobs.get(id)!;
+    return { job: jobView(job), lease: job.lease!, workerId };
+  }
+
+  #settleDecision(
+    state: QueueState,
+    claim: Claim,
+    result: RunResult,
+  ): { records: RecordBody[]; outcome: SettleOutcome } {
+    const job = this.#heldJob(state, claim);
+    if (!job) return { records: [], outcome: "ignored" };
+    const at = this.#at();
+    if (result.exitCode === 0 && !result.timedOut && result.signal === null) {
+      return { records: [completeRecord(at, job.id, claim.lease)], outcome: "completed" };
+    }
+    const exhausted = job.attempts > job.max_retries;
+    const { backoff_base, backoff_max } = state.config;
+    const delay = backoffDelay(job.attempts, backoff_base, backoff_max);
+    const record = failRecord(at, job.id, claim.lease, {
+      state: exhausted ? "dead" : "failed",
+      outcome: result.timedOut ? "timed_out" : "failed",
+      exit_code: result.exitCode,
+      signal: result.signal,
+      error: result.error ?? "failed",
+      ...(exhausted ? {} : { retry_at: new Date(this.#now() + delay * 1000).toISOString() }),
+    });
+    return { records: [record], outcome: exhausted ? "dead" : "failed" };
   }
 
   requeue(claim: Claim, reason: string): Promise<boolean> {

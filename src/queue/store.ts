@@ -90,6 +90,11 @@ export interface QueueStore {
   claimNext(workerId: string): Promise<Claim | null>;
   /** Records how a claimed run ended; ignored when the lease is no longer current. */
   settle(claim: Claim, result: RunResult): Promise<SettleOutcome>;
+  /** `settle`, then claim the next due job for the same worker, in one step. */
+  settleAndClaimNext(
+    claim: Claim,
+    result: RunResult,
+  ): Promise<{ outcome: SettleOutcome; next: Claim | null }>;
   /** Returns a claimed job to pending without counting the run (stop `--now`). */
   requeue(claim: Claim, reason: string): Promise<boolean>;
   /** Records a new worker process as running. */

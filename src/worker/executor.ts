@@ -1,29 +1,29 @@
 /**
- * Runs one attempt of a job: `sh -c <command>` in its own process group, in the job's directory,
- * with the worker's environment plus the job's `env`, output captured to the attempt's log file.
- * A timeout or an abort sends SIGTERM to the whole group, then SIGKILL after a grace period, so no
- * grandchild outlives the job.
+ * Runs one attempt of a job: `sh -c <command>` in its own process group (session), in the job's
+ * directory, with the worker's environment plus the job's `env`. The shell itself sends stdout and
+ * stderr to the attempt's log file, so output never passes through the worker. A timeout or an
+ * abort sends SIGTERM to the whole group, then SIGKILL after a grace period; when the job's shell
+ * exits, whatever it left in its group is killed, so no grandchild outlives the job.
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../platform/paths.ts";
 import type { RunResult } from "../queue/mod.ts";
 import { killProcessGroup } from "./process_group.ts";
-import { OutputTail } from "./output_tail.ts";
 
 /** What to run. */
 export interface ExecutionRequest {
   jobId: string;
   attempt: number;
+  /** The worker running it; jobs carry it in `QUEUECTL_WORKER_ID` so leftovers can be found. */
+  workerId: string;
   command: string;
   cwd: string;
   env: Record<string, string> | null;
   /** Seconds, or `null` for no limit. */
   timeout: number | null;
-  /** Where stdout and stderr go; its folder is created (0700) if missing. */
+  /** Where stdout and stderr go; created 0600 (its folder 0700) if missing, truncated if not. */
   logPath: string;
-  /** Where to record the process group's pid while the job runs (removed afterwards). */
-  pidPath?: string;
   /** Aborting kills the run (stop `--now`, or the worker was presumed dead). */
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL. */
@@ -38,51 +38,42 @@ export interface ExecutionResult extends RunResult {
 
 /** Default milliseconds between SIGTERM and SIGKILL. */
 export const DEFAULT_KILL_GRACE_MS = 5000;
-const STDERR_TAIL_CHARS = 512;
-const PIPE_DRAIN_MS = 2000;
+/** How much of the end of the output goes into `last_error`. */
+export const OUTPUT_TAIL_BYTES = 512;
+
+/**
+ * The line the job's shell runs before the command: send both streams to the log. The command
+ * follows on the next line, so it runs exactly as `sh -c <command>` would, in the same shell.
+ */
+const REDIRECT_PREFIX = 'exec >>"$QUEUECTL_LOG" 2>&1\n';
 
 /**
  * Runs one attempt and waits for it to end. Never throws for the job's own failures: a command
  * that cannot even start (missing `cwd`) is reported as a failed run.
  * Requires `--allow-run` (unscoped, for process-group kills) and `--allow-write` for the log.
  * @param request What to run.
- * @returns Exit code or signal, timeout flag, and an error line with a stderr tail.
+ * @returns Exit code or signal, timeout flag, and an error line with the output's tail.
  */
 export async function executeJob(request: ExecutionRequest): Promise<ExecutionResult> {
   const started = performance.now();
-  await Deno.mkdir(dirname(request.logPath), { recursive: true, mode: 0o700 });
-  const log = await Deno.open(request.logPath, {
-    write: true,
-    create: true,
-    truncate: true,
-    mode: 0o600,
-  });
-  try {
-    return await runInGroup(request, log, started);
-  } finally {
-    log.close();
-  }
-}
-
-async function runInGroup(
-  request: ExecutionRequest,
-  log: Deno.FsFile,
-  started: number,
-): Promise<ExecutionResult> {
   const elapsed = () => Math.round(performance.now() - started);
+  await Deno.mkdir(dirname(request.logPath), { recursive: true, mode: 0o700 });
+  await Deno.writeFile(request.logPath, new Uint8Array(), { mode: 0o600 });
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("sh", {
-      args: ["-c", request.command],
+      args: ["-c", REDIRECT_PREFIX + request.command],
       cwd: request.cwd,
       env: {
         ...(request.env ?? {}),
         QUEUECTL_JOB_ID: request.jobId,
         QUEUECTL_ATTEMPT: String(request.attempt),
+        QUEUECTL_WORKER_ID: request.workerId,
+        QUEUECTL_LOG: request.logPath,
       },
       stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
+      stdout: "null",
+      stderr: "null",
       detached: true,
     }).spawn();
   } catch (error) {
@@ -92,7 +83,7 @@ async function runInGroup(
       ? error.message
       : String(error);
     const message = `cannot start: ${reason}`;
-    await log.write(new TextEncoder().encode(`queuectl: ${message}\n`));
+    await Deno.writeTextFile(request.logPath, `queuectl: ${message}\n`);
     return {
       exitCode: null,
       signal: null,
@@ -102,26 +93,6 @@ async function runInGroup(
       durationMs: elapsed(),
     };
   }
-
-  if (request.pidPath) {
-    await Deno.writeTextFile(request.pidPath, `${child.pid}\n`, { mode: 0o600 }).catch(() => {});
-  }
-  const tail = new OutputTail(STDERR_TAIL_CHARS);
-  let writes = Promise.resolve();
-  const writeChunk = (chunk: Uint8Array) => {
-    writes = writes.then(async () => {
-      let written = 0;
-      while (written < chunk.length) written += await log.write(chunk.subarray(written));
-    });
-    return writes;
-  };
-  const pumps = Promise.all([
-    pump(child.stdout, writeChunk),
-    pump(child.stderr, (chunk) => {
-      tail.push(chunk);
-      return writeChunk(chunk);
-    }),
-  ]);
 
   let timedOut = false;
   let aborted = false;
@@ -147,52 +118,55 @@ async function runInGroup(
   const status = await child.status;
   for (const timer of timers) clearTimeout(timer);
   request.signal?.removeEventListener("abort", onAbort);
-  // Whatever the job left running in its group goes with it: no orphans, and the pipes close.
+  // Whatever the job left running in its group goes with it: no orphans.
   killProcessGroup(child.pid, "SIGKILL");
-  await drain(pumps, child);
-  await writes;
-  if (request.pidPath) await Deno.remove(request.pidPath).catch(() => {});
 
   const signal = status.signal ?? null;
   const exitCode = signal === null ? status.code : null;
+  const failed = timedOut || signal !== null || exitCode !== 0;
+  const tail = failed ? await readTail(request.logPath, OUTPUT_TAIL_BYTES) : "";
   return {
     exitCode,
     signal,
     timedOut,
     aborted,
-    error: describeFailure(exitCode, signal, timedOut, request.timeout, tail.text()),
+    error: describeFailure(exitCode, signal, timedOut, request.timeout, tail),
     durationMs: elapsed(),
   };
 }
 
-async function pump(
-  stream: ReadableStream<Uint8Array>,
-  onChunk: (chunk: Uint8Array) => Promise<void>,
-): Promise<void> {
-  for await (const chunk of stream) await onChunk(chunk);
-}
-
-async function drain(pumps: Promise<unknown>, child: Deno.ChildProcess): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((
-    resolve,
-  ) => (timer = setTimeout(() => resolve("late"), PIPE_DRAIN_MS)));
-  const outcome = await Promise.race([pumps.then(() => "done" as const), late]);
-  clearTimeout(timer);
-  if (outcome === "late") {
-    // A process that left the group (setsid) still holds the pipes: stop reading them.
-    await Promise.allSettled([child.stdout.cancel(), child.stderr.cancel()]);
-    await pumps.catch(() => {});
+/**
+ * The last `bytes` of a file as text (a partial first character dropped).
+ * @param path The file.
+ * @param bytes How much to read.
+ * @returns The text, or `""` if the file cannot be read.
+ */
+export async function readTail(path: string, bytes: number): Promise<string> {
+  try {
+    using file = await Deno.open(path, { read: true });
+    const size = (await file.stat()).size;
+    const start = Math.max(0, size - bytes);
+    await file.seek(start, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(size - start);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = await file.read(buffer.subarray(read));
+      if (n === null || n === 0) break;
+      read += n;
+    }
+    return new TextDecoder().decode(buffer.subarray(0, read)).replace(/^\uFFFD+/, "");
+  } catch {
+    return "";
   }
 }
 
 /**
- * The one-line reason a run failed, with the stderr tail; `null` for a clean exit.
+ * The one-line reason a run failed, with the output's tail; `null` for a clean exit.
  * @param exitCode The exit code, or `null` if killed by a signal.
  * @param signal The signal's name, or `null`.
  * @param timedOut Whether the timeout fired.
  * @param timeout The timeout in seconds.
- * @param stderrTail The last characters the job wrote to stderr.
+ * @param outputTail The last characters the job wrote.
  * @returns The reason, or `null`.
  */
 export function describeFailure(
@@ -200,7 +174,7 @@ export function describeFailure(
   signal: string | null,
   timedOut: boolean,
   timeout: number | null,
-  stderrTail: string,
+  outputTail: string,
 ): string | null {
   let reason: string;
   if (timedOut) reason = `timed out after ${timeout}s`;
@@ -209,6 +183,6 @@ export function describeFailure(
   else if (exitCode === 127) reason = "exit code 127 (command not found)";
   else if (exitCode === 126) reason = "exit code 126 (command not executable)";
   else reason = `exit code ${exitCode}`;
-  const tail = stderrTail.trim();
+  const tail = outputTail.trim();
   return tail.length > 0 ? `${reason}: ${tail}` : reason;
 }

@@ -1,65 +1,59 @@
 /**
- * Killing what a dead worker left running. A worker records the pid of each job's process group
- * in `logs/<id>/<attempt>.pid`; when the worker is found dead on this host, its jobs' groups are
- * killed before the jobs are recovered, so a recovered job never runs twice at once.
+ * Killing what a dead worker left running. Every job process carries its worker's id in
+ * `QUEUECTL_WORKER_ID`; when a worker is found dead on this host, the process groups of the
+ * processes carrying its id are killed before its jobs are recovered, so a recovered job never
+ * runs twice at once.
  * @module
  */
 
-import { join } from "node:path";
-import { jobLogDir } from "../home/layout.ts";
-import type { Job, WorkerEntry } from "../queue/mod.ts";
 import { readProcFile } from "../platform/proc_files.ts";
+import type { WorkerEntry } from "../queue/mod.ts";
 import { hostName } from "./liveness.ts";
 import { killProcessGroup } from "./process_group.ts";
 
 /**
- * Path of the pid file of a job's attempt.
- * @param home The queue home.
- * @param jobId The job.
- * @param attempt The attempt.
- * @returns `logs/<id>/<attempt>.pid`.
+ * Pids of the processes whose environment holds `QUEUECTL_WORKER_ID=<workerId>`, found by
+ * `grep` over `/proc/*\/environ` (Deno grants `/proc` only to `--allow-all`; `--allow-run` covers
+ * a child process).
+ * @param workerId The worker.
+ * @returns The pids.
  */
-export function jobPidPath(home: string, jobId: string, attempt: number): string {
-  return join(jobLogDir(home, jobId), `${attempt}.pid`);
+export async function processesOfWorker(workerId: string): Promise<number[]> {
+  try {
+    const { stdout } = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'grep -lzsxF -e "QUEUECTL_WORKER_ID=$1" /proc/[0-9]*/environ; true',
+        "queuectl",
+        workerId,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return new TextDecoder().decode(stdout).split("\n")
+      .map((line) => Number(/^\/proc\/(\d+)\/environ$/.exec(line)?.[1]))
+      .filter((pid) => Number.isSafeInteger(pid) && pid > 1 && pid !== Deno.pid);
+  } catch {
+    return [];
+  }
 }
 
 /**
- * Kills the process groups of jobs a lost worker held, if that worker ran on this host. A group
- * is only killed when its leader still carries the job's id and attempt in its environment, so a
- * reused pid is never hit. Requires `--allow-read` and unscoped `--allow-run`.
- * @param home The queue home.
+ * Kills the process groups of everything a lost worker's jobs left running, if that worker ran
+ * on this host. Requires unscoped `--allow-run`.
  * @param worker The lost worker.
- * @param jobs The jobs it held.
- * @returns Ids of the jobs whose leftovers were killed.
+ * @returns How many process groups were killed.
  */
-export async function killOrphanedJobs(
-  home: string,
-  worker: WorkerEntry,
-  jobs: Job[],
-): Promise<string[]> {
-  if (worker.host !== hostName()) return [];
-  const killed: string[] = [];
-  for (const job of jobs) {
-    let pid: number;
-    try {
-      pid = Number((await Deno.readTextFile(jobPidPath(home, job.id, job.attempts))).trim());
-    } catch {
-      continue;
-    }
-    if (!Number.isSafeInteger(pid) || pid <= 1) continue;
-    if (!(await runsJob(pid, job.id, job.attempts))) continue;
-    if (killProcessGroup(pid, "SIGKILL")) killed.push(job.id);
+export async function killOrphanedJobs(worker: WorkerEntry): Promise<number> {
+  if (worker.host !== hostName()) return 0;
+  const groups = new Set<number>();
+  for (const pid of await processesOfWorker(worker.id)) {
+    const stat = await readProcFile(`/proc/${pid}/stat`);
+    const pgid = Number(stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    if (Number.isSafeInteger(pgid) && pgid > 1) groups.add(pgid);
   }
+  let killed = 0;
+  for (const pgid of groups) if (killProcessGroup(pgid, "SIGKILL")) killed++;
   return killed;
-}
-
-async function runsJob(pid: number, jobId: string, attempt: number): Promise<boolean> {
-  try {
-    const environ = await readProcFile(`/proc/${pid}/environ`);
-    if (environ === undefined) return false;
-    const vars = new Set(environ.split("\0"));
-    return vars.has(`QUEUECTL_JOB_ID=${jobId}`) && vars.has(`QUEUECTL_ATTEMPT=${attempt}`);
-  } catch {
-    return false;
-  }
 }

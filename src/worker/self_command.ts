@@ -5,8 +5,7 @@
  * @module
  */
 
-import { basename } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, fromFileUrl } from "../platform/paths.ts";
 import { PERMISSION_FLAGS } from "../permissions.ts";
 
 /** A program and the arguments that come before queuectl's own. */
@@ -24,15 +23,16 @@ export function selfCommand(): SelfCommand {
   if (!/^deno(\.exe)?$/.test(basename(program))) return { program, prefix: [] };
   const main = Deno.mainModule;
   const args = ["run", "--quiet", "--no-prompt", ...PERMISSION_FLAGS];
-  const config = projectConfig();
-  if (config) args.push(`--config=${config}`);
+  // A bundle (what `deno task install` installs) needs no config; the sources need the project's.
+  const config = main.endsWith(".ts") ? projectConfig() : undefined;
+  args.push(config ? `--config=${config}` : "--no-config");
   return { program, prefix: [...args, main] };
 }
 
 function projectConfig(): string | undefined {
   const url = new URL("../../deno.json", import.meta.url);
   if (url.protocol !== "file:") return undefined;
-  const path = fileURLToPath(url);
+  const path = fromFileUrl(url);
   try {
     Deno.statSync(path);
     return path;

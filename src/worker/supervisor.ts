@@ -4,15 +4,15 @@
  * @module
  */
 
-import { monotonicFactory } from "ulid";
+import { ulidFactory } from "../platform/ulid.ts";
 import { QueueError } from "../errors.ts";
 import { workerLogPath, WORKERS_DIR } from "../home/layout.ts";
 import { ensurePrivateDir } from "../journal/mod.ts";
 import type { QueueStore } from "../queue/mod.ts";
 import { selfCommand } from "./self_command.ts";
-import { join } from "node:path";
+import { join } from "../platform/paths.ts";
 
-const newWorkerId = monotonicFactory();
+const newWorkerId = ulidFactory();
 const START_DEADLINE_MS = 30_000;
 
 /** A worker process started by this command. */

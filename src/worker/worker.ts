@@ -8,7 +8,7 @@ import { attemptLogPath } from "../home/layout.ts";
 import type { Claim, QueueStore, StopMode } from "../queue/mod.ts";
 import { executeJob } from "./executor.ts";
 import { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
-import { jobPidPath, killOrphanedJobs } from "./orphans.ts";
+import { killOrphanedJobs } from "./orphans.ts";
 import { Wakeup, watchJournal } from "./wakeup.ts";
 
 /** What a worker needs. */
@@ -74,9 +74,10 @@ export class Worker {
     try {
       await this.#recover();
       while (this.#stopMode === null && !this.#lost) {
-        const claim = await store.claimNext(id);
-        if (claim) await this.#runClaim(claim);
-        else await this.#idle();
+        let claim = await store.claimNext(id);
+        if (!claim) await this.#idle();
+        // Settling a run and claiming the next job is one journal write: one fsync per job.
+        while (claim) claim = await this.#runClaim(claim);
       }
     } finally {
       clearInterval(ticker);
@@ -106,7 +107,8 @@ export class Worker {
     await this.#wakeup.sleep(sleepMs);
   }
 
-  async #runClaim(claim: Claim): Promise<void> {
+  /** Runs a claimed job and settles it; returns the next claim when the worker goes on. */
+  async #runClaim(claim: Claim): Promise<Claim | null> {
     const { store, home, log } = this.#options;
     const { job } = claim;
     const abort = new AbortController();
@@ -117,12 +119,12 @@ export class Worker {
       result = await executeJob({
         jobId: job.id,
         attempt: job.attempts,
+        workerId: this.#options.id,
         command: job.command,
         cwd: job.cwd,
         env: job.env,
         timeout: job.timeout,
         logPath: attemptLogPath(home, job.id, job.attempts),
-        pidPath: jobPidPath(home, job.id, job.attempts),
         signal: abort.signal,
         ...(this.#options.killGraceMs === undefined
           ? {}
@@ -132,13 +134,21 @@ export class Worker {
       this.#running = undefined;
     }
     if (result.aborted) {
-      if (this.#lost) return log(`job ${job.id} killed: this worker was presumed dead`);
+      if (this.#lost) {
+        log(`job ${job.id} killed: this worker was presumed dead`);
+        return null;
+      }
       const requeued = await store.requeue(claim, "worker stopped with --now");
-      return log(`job ${job.id} killed and ${requeued ? "requeued" : "already taken over"}`);
+      log(`job ${job.id} killed and ${requeued ? "requeued" : "already taken over"}`);
+      return null;
     }
-    const outcome = await store.settle(claim, result);
+    const goOn = this.#stopMode === null && !this.#lost;
+    const { outcome, next } = goOn
+      ? await store.settleAndClaimNext(claim, result)
+      : { outcome: await store.settle(claim, result), next: null };
     const detail = result.error ? ` (${result.error.split("\n")[0]})` : "";
     log(`job ${job.id} attempt ${job.attempts} ${outcome} in ${result.durationMs} ms${detail}`);
+    return next;
   }
 
   /** Heartbeat, stop requests, lost-worker recovery: runs on a timer, never overlapping. */
@@ -163,13 +173,14 @@ export class Worker {
   }
 
   async #recover(): Promise<void> {
-    const { store, home, id, log } = this.#options;
+    const { store, id, log } = this.#options;
     const report = await store.recoverLostWorkers({
       probe: this.#probe,
       exceptWorkerId: id,
-      beforeRecover: async (worker, jobs) => {
-        for (const job of await killOrphanedJobs(home, worker, jobs)) {
-          log(`job ${job}: killed what lost worker ${worker.id} left running`);
+      beforeRecover: async (worker) => {
+        const killed = await killOrphanedJobs(worker);
+        if (killed > 0) {
+          log(`killed ${killed} process group(s) lost worker ${worker.id} left running`);
         }
       },
     });

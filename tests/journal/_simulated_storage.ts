@@ -32,6 +32,8 @@ export interface DiskImage {
 export interface CrashPoint {
   /** Store operations acknowledged before this moment. */
   acknowledged: number;
+  /** How many of the first operations must survive: up to the last durable one acknowledged. */
+  durable: number;
   /** What each file and the directory held, durable and not yet durable, at that moment. */
   state: {
     inodes: Map<number, Inode>;
@@ -103,6 +105,7 @@ export class SimulatedStorage implements JournalStorage {
   #nextIno = 1;
   #mutex = new Mutex();
   #acknowledged = 0;
+  #durable = 0;
   #recording: CrashPoint[] | undefined;
 
   /** A disk holding exactly `image`, everything durable. */
@@ -124,9 +127,13 @@ export class SimulatedStorage implements JournalStorage {
     this.#mark();
   }
 
-  /** Tells the disk the workload's operation was acknowledged to its caller. */
-  acknowledge(): void {
+  /**
+   * Tells the disk the workload's operation was acknowledged to its caller.
+   * @param durable Whether the operation promises durability (a claim does not).
+   */
+  acknowledge(durable = true): void {
     this.#acknowledged++;
+    if (durable) this.#durable = this.#acknowledged;
   }
 
   /** Every crash point recorded so far. */
@@ -172,6 +179,7 @@ export class SimulatedStorage implements JournalStorage {
     }
     this.#recording.push({
       acknowledged: this.#acknowledged,
+      durable: this.#durable,
       state: {
         inodes,
         names: new Map(this.#names),

@@ -1,0 +1,378 @@
+// deno-lint-ignore-file no-console
+/**
+ * `deno task bench`: queuectl against the machine's floor and its peers, side by side in one run,
+ * on temporary homes. Prints a table and writes docs/benchmarks.md.
+ *
+ * Usage: deno task bench [--quick] [--no-write]
+ *   --quick     smaller counts (a smoke run; figures not comparable with the targets)
+ *   --no-write  print only, leave docs/benchmarks.md alone
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeSyntheticJournal } from "./synthetic_journal.ts";
+
+const PROJECT = fileURLToPath(new URL("../", import.meta.url));
+const quick = Deno.args.includes("--quick");
+const write = !Deno.args.includes("--no-write");
+const JOBS = quick ? 500 : 5000;
+const BATCH = quick ? 10_000 : 100_000;
+const HISTORY = quick ? 100_000 : 1_000_000;
+const PENDING = quick ? 10_000 : 100_000;
+const SAMPLES = quick ? 10 : 30;
+
+const decoder = new TextDecoder();
+const scratch = await Deno.makeTempDir({ prefix: "queuectl-bench-" });
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+async function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+): Promise<Run> {
+  const started = performance.now();
+  const child = new Deno.Command(cmd, {
+    args,
+    env,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+    ms: performance.now() - started,
+  };
+}
+
+async function sh(script: string, env: Record<string, string> = {}): Promise<Run> {
+  return await run("bash", ["-c", script], env);
+}
+
+async function must(r: Promise<Run>, what: string): Promise<Run> {
+  const result = await r;
+  if (result.code !== 0) throw new Error(`${what} failed (${result.code}): ${result.stderr}`);
+  return result;
+}
+
+async function which(cmd: string): Promise<boolean> {
+  return (await sh(`command -v ${cmd}`)).code === 0;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+// The installed command, as users run it.
+const root = join(scratch, "install");
+const path = `${join(root, "bin")}:${Deno.execPath().replace(/\/[^/]+$/, "")}:${
+  Deno.env.get("PATH")
+}`;
+await must(
+  sh(`cd "${PROJECT}" && deno task install`, { DENO_INSTALL_ROOT: root, PATH: path }),
+  "install",
+);
+const QUEUECTL = join(root, "bin", "queuectl");
+const env = { PATH: path, NO_COLOR: "1" };
+const q = (home: string, ...args: string[]) => run(QUEUECTL, ["--home", home, ...args], env);
+const qs = (home: string, stdin: string, ...args: string[]) =>
+  run(QUEUECTL, ["--home", home, ...args], env, stdin);
+
+interface Row {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met: string;
+}
+const rows: Row[] = [];
+const row = (r: Row) => {
+  rows.push(r);
+  console.log(
+    `${r.figure.padEnd(48)} ${r.value.padStart(14)}  ${r.baseline.padStart(22)}  ${
+      r.ratio.padStart(7)
+    }  ${r.target} ${r.met}`,
+  );
+};
+const yes = (ok: boolean) => (ok ? "yes" : "NO");
+
+async function throughput(workers: number): Promise<number> {
+  const home = join(scratch, `throughput-${workers}`);
+  const lines = Array.from({ length: JOBS }, () => '{"command":"true"}').join("\n");
+  await must(qs(home, lines, "enqueue", "--file", "-"), "enqueue");
+  const started = performance.now();
+  await must(q(home, "worker", "start", "--count", String(workers)), "worker start");
+  await must(q(home, "wait", "--timeout", "900"), "wait");
+  const ms = performance.now() - started;
+  await must(q(home, "worker", "stop"), "worker stop");
+  return (JOBS / ms) * 1000;
+}
+
+async function xargsRate(workers: number): Promise<number> {
+  const r = await must(sh(`seq ${JOBS} | xargs -P ${workers} -n 1 sh -c true`), "xargs");
+  return (JOBS / r.ms) * 1000;
+}
+
+async function tspRate(workers: number): Promise<number | undefined> {
+  if (!(await which("tsp"))) return undefined;
+  const socket = join(scratch, `tsp-${workers}.socket`);
+  const tspEnv = { TS_SOCKET: socket, TS_MAXFINISHED: String(JOBS + 10), TMPDIR: scratch };
+  await must(sh(`tsp -S ${workers}`, tspEnv), "tsp -S");
+  const r = await must(
+    sh(
+      `for i in $(seq ${JOBS}); do tsp -n true >/dev/null; done; tsp -w >/dev/null; tsp -K`,
+      tspEnv,
+    ),
+    "tsp",
+  );
+  return (JOBS / r.ms) * 1000;
+}
+
+async function parallelRate(workers: number): Promise<number | undefined> {
+  if (!(await which("parallel"))) return undefined;
+  const r = await must(sh(`seq ${JOBS} | parallel --will-cite -j ${workers} true`), "parallel");
+  return (JOBS / r.ms) * 1000;
+}
+
+console.log(`queuectl bench (${quick ? "quick" : "full"}) in ${scratch}\n`);
+console.log(
+  `${"figure".padEnd(48)} ${"queuectl".padStart(14)}  ${"baseline".padStart(22)}  ${
+    "ratio".padStart(7)
+  }  target`,
+);
+
+// 1. Throughput.
+for (const workers of [2, 4]) {
+  const ours = await throughput(workers);
+  const floor = await xargsRate(workers);
+  const ratio = ours / floor;
+  row({
+    figure: `throughput, ${JOBS} x true, ${workers} workers, fsync=always`,
+    value: `${ours.toFixed(0)} jobs/s`,
+    baseline: `xargs -P ${workers}: ${floor.toFixed(0)}/s`,
+    ratio: `${ratio.toFixed(2)}x`,
+    target: workers === 2 ? ">= 0.80x" : "-",
+    met: workers === 2 ? yes(ratio >= 0.8) : "",
+  });
+  const tsp = await tspRate(workers);
+  if (tsp !== undefined) {
+    row({
+      figure: `  vs task-spooler (tsp -S ${workers})`,
+      value: `${ours.toFixed(0)} jobs/s`,
+      baseline: `tsp: ${tsp.toFixed(0)}/s`,
+      ratio: `${(ours / tsp).toFixed(2)}x`,
+      target: "> 1x",
+      met: yes(ours > tsp),
+    });
+  }
+  const par = await parallelRate(workers);
+  if (par !== undefined) {
+    row({
+      figure: `  vs GNU parallel -j ${workers}`,
+      value: `${ours.toFixed(0)} jobs/s`,
+      baseline: `parallel: ${par.toFixed(0)}/s`,
+      ratio: `${(ours / par).toFixed(2)}x`,
+      target: "> 1x",
+      met: yes(ours > par),
+    });
+  }
+}
+
+// 2. Enqueue latency against the runtime's start floor.
+{
+  const home = join(scratch, "latency");
+  const empty = join(scratch, "empty.ts");
+  await Deno.writeTextFile(empty, "");
+  await q(home, "status");
+  const ours: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    floor.push((await must(run(Deno.execPath(), ["run", empty], env), "deno run")).ms);
+    ours.push((await must(q(home, "enqueue", `{"command":"true","id":"lat-${i}"}`), "enqueue")).ms);
+  }
+  const ratio = median(ours) / median(floor);
+  row({
+    figure: `enqueue latency, median of ${SAMPLES}`,
+    value: `${median(ours).toFixed(1)} ms`,
+    baseline: `deno run empty: ${median(floor).toFixed(1)} ms`,
+    ratio: `${ratio.toFixed(2)}x`,
+    target: "<= 1.5x",
+    met: yes(ratio <= 1.5),
+  });
+}
+
+// 3. Batch enqueue.
+{
+  const home = join(scratch, "batch");
+  const file = join(scratch, "batch.jsonl");
+  await Deno.writeTextFile(
+    file,
+    Array.from({ length: BATCH }, (_, i) => `{"command":"echo ${i}"}`).join("\n") + "\n",
+  );
+  const r = await must(q(home, "enqueue", "--file", file), "batch enqueue");
+  const rate = (BATCH / r.ms) * 1000;
+  row({
+    figure: `batch enqueue, ${BATCH} jobs via --file`,
+    value: `${rate.toFixed(0)} jobs/s`,
+    baseline: `${r.ms.toFixed(0)} ms in all`,
+    ratio: "-",
+    target: ">= 100000/s",
+    met: yes(rate >= 100_000),
+  });
+}
+
+// 4. Scale: status and list with a big history and many pending jobs, before and after compaction.
+async function timed(home: string, ...args: string[]): Promise<{ ms: number; rssMiB: number }> {
+  const r = await must(
+    run("/usr/bin/time", ["-f", "%M", QUEUECTL, "--home", home, ...args], env),
+    args.join(" "),
+  );
+  const rssKiB = Number(r.stderr.trim().split("\n").at(-1));
+  return { ms: r.ms, rssMiB: rssKiB / 1024 };
+}
+{
+  const home = join(scratch, "scale");
+  await writeSyntheticJournal(home, { historical: HISTORY, pending: PENDING });
+  const size = (await Deno.stat(join(home, "journal.jsonl"))).size;
+  for (const phase of ["before compaction", "after compaction"]) {
+    if (phase === "after compaction") await must(q(home, "compact"), "compact");
+    const bytes = (await Deno.stat(join(home, "journal.jsonl"))).size;
+    const label = `${PENDING} pending, ${phase} (${(bytes / 2 ** 20).toFixed(0)} MiB journal)`;
+    const status = await timed(home, "status");
+    row({
+      figure: `status, ${label}`,
+      value: `${status.ms.toFixed(0)} ms`,
+      baseline: `peak RSS ${status.rssMiB.toFixed(0)} MiB`,
+      ratio: "-",
+      target: "<= 300 ms, <= 150 MiB",
+      met: yes(status.ms <= 300 && status.rssMiB <= 150),
+    });
+    const list = await timed(home, "list", "--state", "pending", "--limit", "20");
+    row({
+      figure: `list --state pending --limit 20, ${phase}`,
+      value: `${list.ms.toFixed(0)} ms`,
+      baseline: `peak RSS ${list.rssMiB.toFixed(0)} MiB`,
+      ratio: "-",
+      target: "-",
+      met: "",
+    });
+  }
+  // A worker's memory on that queue (its jobs are `echo`, it runs a few before being measured).
+  await must(q(home, "worker", "start"), "worker start");
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const workers = JSON.parse((await must(q(home, "status", "--json"), "status")).stdout).workers;
+  const pid = workers.find((w: { status: string }) => w.status === "running")?.pid;
+  const rss = (await sh(`ps -o rss= -p ${pid}`)).stdout.trim();
+  await must(q(home, "worker", "stop", "--now"), "worker stop");
+  row({
+    figure: `worker RSS with ${PENDING} pending jobs`,
+    value: `${(Number(rss) / 1024).toFixed(0)} MiB`,
+    baseline: `journal was ${(size / 2 ** 20).toFixed(0)} MiB`,
+    ratio: "-",
+    target: "-",
+    met: "",
+  });
+}
+
+// 5. Pickup latency: an idle worker, one job at a time; enqueue acknowledged -> job's first instruction.
+{
+  const home = join(scratch, "pickup");
+  await must(q(home, "worker", "start"), "worker start");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const mark = join(scratch, `pickup-${i}`);
+    const enqueued = await must(
+      q(home, "enqueue", JSON.stringify({ command: `date +%s%N > ${mark}` })),
+      "enqueue",
+    );
+    const id = enqueued.stdout.trim();
+    await must(q(home, "wait", id, "--timeout", "30"), "wait");
+    const startedMs = Number(BigInt((await Deno.readTextFile(mark)).trim()) / 1000n) / 1000;
+    const job = JSON.parse((await must(q(home, "show", id, "--json"), "show")).stdout);
+    samples.push(startedMs - Date.parse(job.created_at));
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+  }
+  await must(q(home, "worker", "stop"), "worker stop");
+  const p50 = percentile(samples, 50);
+  const p95 = percentile(samples, 95);
+  row({
+    figure: `pickup latency, idle worker (${SAMPLES} jobs)`,
+    value: `p50 ${p50.toFixed(0)} ms`,
+    baseline: `p95 ${p95.toFixed(0)} ms`,
+    ratio: "-",
+    target: "p50 <= 50 ms",
+    met: yes(p50 <= 50),
+  });
+}
+
+await Deno.remove(scratch, { recursive: true }).catch(() => {});
+
+// The report.
+const machine = await sh(
+  `echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), ` +
+    `$(free -g | awk '/Mem:/ {print $2}') GiB RAM, Linux $(uname -r), $(df -T /tmp | awk 'NR==2 {print $2}') /tmp"`,
+);
+const denoVersion = (await run(Deno.execPath(), ["--version"])).stdout.split("\n")[0];
+const table = [
+  "| figure | queuectl | baseline (same run) | ratio | target | met |",
+  "|---|---|---|---|---|---|",
+  ...rows.map((r) =>
+    `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met} |`
+  ),
+].join("\n");
+const report = `# Benchmarks
+
+Written by \`deno task bench\`${
+  quick ? " --quick (small counts: not comparable with the targets)" : ""
+} on ${new Date().toISOString()}.
+
+- Machine: ${machine.stdout.trim()}
+- Runtime: ${denoVersion}
+- queuectl: the installed command (\`deno task install\`), default settings (\`fsync=always\`).
+
+${table}
+
+## What each figure is
+
+- **throughput**: ${JOBS} jobs of \`true\` enqueued first (not timed); timed from \`queuectl worker start
+  --count N\` to \`queuectl wait\` returning. Baseline: \`seq ${JOBS} | xargs -P N -n 1 sh -c true\`, the
+  cost of starting the processes and nothing else. task-spooler: \`tsp -S N\`, then ${JOBS} \`tsp -n
+  true\` and \`tsp -w\` (its client is the enqueue, so enqueueing is inside its time). GNU parallel:
+  \`seq ${JOBS} | parallel -j N true\`.
+- **enqueue latency**: wall time of \`queuectl enqueue '{"command":"true"}'\` through the installed
+  command, median of ${SAMPLES}; baseline: \`deno run\` of an empty file, the runtime's start.
+- **batch enqueue**: \`queuectl enqueue --file\` of ${BATCH} jobs, wall time of the command.
+- **scale**: a journal of ${HISTORY} historical records (finished jobs dated 30 days ago) plus ${PENDING}
+  pending jobs; \`queuectl status\` and \`queuectl list --state pending --limit 20\`, wall time and peak RSS
+  (\`/usr/bin/time -f %M\`), then the same after \`queuectl compact\`; and one worker's RSS on it.
+- **pickup latency**: one idle worker; a job \`date +%s%N > file\` is enqueued; the figure is the time
+  from the enqueue (its \`created_at\`) to the job's first instruction. ${SAMPLES} jobs, one at a time.
+`;
+console.log();
+if (write) {
+  await Deno.writeTextFile(join(PROJECT, "docs", "benchmarks.md"), report);
+  console.log("wrote docs/benchmarks.md");
+}

@@ -1,0 +1,81 @@
+/**
+ * A small strict command-line parser: long and short options, `--name=value`, `--` to end
+ * options, positionals anywhere. Written here because loading `node:util` for `parseArgs` costs
+ * every command a few milliseconds at start.
+ * @module
+ */
+
+import { ValidationError } from "../errors.ts";
+
+/** How an option is parsed. */
+export interface ParseOption {
+  type: "string" | "boolean";
+  short?: string;
+}
+
+/** The parsed command line. */
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses `args` against `options`.
+ * @param args The arguments.
+ * @param options The known options by long name.
+ * @returns Option values and positionals.
+ * @throws {ValidationError} for an unknown option, a missing value, or a value given to a flag.
+ * @example
+ * ```ts
+ * parseCommandLine(["-n", "2", "x"], { count: { type: "string", short: "n" } });
+ * // { values: { count: "2" }, positionals: ["x"] }
+ * ```
+ */
+export function parseCommandLine(args: string[], options: Record<string, ParseOption>): ParsedArgs {
+  const byShort = new Map<string, string>();
+  for (const [name, option] of Object.entries(options)) {
+    if (option.short) byShort.set(option.short, name);
+  }
+  const values: ParsedArgs["values"] = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-" || /^-\d/.test(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+      if (!(name in options)) throw new ValidationError(`Unknown option '--${name}'`);
+    } else {
+      name = byShort.get(arg.slice(1, 2));
+      if (!name || arg.length > 2) throw new ValidationError(`Unknown option '${arg}'`);
+    }
+    const option = options[name]!;
+    if (option.type === "boolean") {
+      if (inline !== undefined) {
+        throw new ValidationError(`Option '--${name}' does not take a value`);
+      }
+      values[name] = true;
+      continue;
+    }
+    if (inline === undefined) {
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith("-") && next !== "-" && !/^-\d/.test(next))) {
+        throw new ValidationError(`Option '--${name} <value>' argument missing`);
+      }
+      inline = next;
+      i++;
+    }
+    values[name] = inline;
+  }
+  return { values, positionals };
+}
