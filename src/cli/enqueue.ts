@@ -36,7 +36,7 @@ Examples:
     await checkDirectories(inputs, context.cwd);
     const jobs = await context.withStore((store) => store.enqueue(inputs, { cwd: context.cwd }));
     if (context.json) context.out.json(file === undefined ? jobs[0] : jobs);
-    else for (const job of jobs) context.out.line(job.id);
+    else context.out.line(jobs.map((job) => job.id).join("\n"));
     return 0;
   },
 };

@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import { Journal, type JournalStorage, type RecordBody, type Reducer } from "../journal/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { nextDueTime, pickNextJob } from "./claim_order.ts";
-import type { Config, ConfigKey } from "./config.ts";
+import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
 import { type Job, jobView, type StoredJob } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
 import {
@@ -51,6 +51,7 @@ export const queueReducer: Reducer<QueueState> = {
   init: emptyQueueState,
   apply: applyRecord,
   snapshot: snapshotRecords,
+  liveRecords: (state) => state.jobs.size + state.workers.size + CONFIG_KEYS.length,
   settings: (state) => ({
     fsync: state.config.fsync,
     compactMinBytes: state.config.compact_threshold,

@@ -118,6 +118,36 @@ export function lostRecord(at: string, worker: string, reason: string): RecordBo
 export function jobSnapshotRecord(
   job: Job & { lease: number | null; order: number; dueMs: number },
 ): RecordBody {
-  const { dueMs, ...rest } = job;
-  return { op: "job", ...rest, due_at: new Date(dueMs).toISOString() };
+  // Fields at their default are left out: a pending job's line stays short and quick to load.
+  const record: RecordBody = {
+    op: "job",
+    id: job.id,
+    command: job.command,
+    state: job.state,
+    attempts: job.attempts,
+    max_retries: job.max_retries,
+    priority: job.priority,
+    run_at: job.run_at,
+    timeout: job.timeout,
+    cwd: job.cwd,
+    created_at: job.created_at,
+    order: job.order,
+  };
+  if (job.env !== null) record.env = job.env;
+  if (job.updated_at !== job.created_at) record.updated_at = job.updated_at;
+  for (const key of OPTIONAL_JOB_FIELDS) if (job[key] !== null) record[key] = job[key];
+  if (job.history.length > 0) record.history = job.history;
+  if (job.lease !== null) record.lease = job.lease;
+  const due = new Date(job.dueMs).toISOString();
+  if (due !== job.run_at) record.due_at = due;
+  return record;
 }
+
+const OPTIONAL_JOB_FIELDS = [
+  "started_at",
+  "finished_at",
+  "next_run_at",
+  "exit_code",
+  "last_error",
+  "worker_id",
+] as const;

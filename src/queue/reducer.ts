@@ -7,7 +7,7 @@
 
 import type { JournalRecord } from "../journal/mod.ts";
 import { CONFIG_KEYS, type ConfigKey, sanitizeStoredValue } from "./config.ts";
-import { type Attempt, type AttemptOutcome, HISTORY_LIMIT, type StoredJob } from "./job.ts";
+import { type Attempt, type AttemptOutcome, HISTORY_LIMIT, type JobState } from "./job.ts";
 import { moveJob, putJob, type QueueState, type WorkerEntry } from "./state.ts";
 
 type Fields = Record<string, unknown>;
@@ -76,12 +76,35 @@ function applyEnqueue(state: QueueState, r: Fields & JournalRecord, at: string):
   });
 }
 
+/** A compacted job: fields left out of the record had their default (null, [], = created_at). */
 function applySnapshotJob(state: QueueState, r: Fields & JournalRecord): void {
-  const { seq: _seq, op: _op, due_at, ...fields } = r;
-  const job = fields as unknown as StoredJob;
-  job.dueMs = Date.parse(due_at as string);
-  job.history ??= [];
-  putJob(state, job);
+  const runAt = r.run_at as string;
+  const createdAt = r.created_at as string;
+  // Built field by field, in the same order as a new job, so every job has one shape.
+  putJob(state, {
+    id: r.id as string,
+    command: r.command as string,
+    state: r.state as JobState,
+    attempts: r.attempts as number,
+    max_retries: r.max_retries as number,
+    priority: r.priority as number,
+    run_at: runAt,
+    timeout: (r.timeout as number | null | undefined) ?? null,
+    cwd: r.cwd as string,
+    env: (r.env as Record<string, string> | undefined) ?? null,
+    created_at: createdAt,
+    updated_at: (r.updated_at as string | undefined) ?? createdAt,
+    started_at: (r.started_at as string | undefined) ?? null,
+    finished_at: (r.finished_at as string | undefined) ?? null,
+    next_run_at: (r.next_run_at as string | undefined) ?? null,
+    exit_code: (r.exit_code as number | undefined) ?? null,
+    last_error: (r.last_error as string | undefined) ?? null,
+    worker_id: (r.worker_id as string | undefined) ?? null,
+    history: (r.history as Attempt[] | undefined) ?? [],
+    lease: (r.lease as number | undefined) ?? null,
+    order: r.order as number,
+    dueMs: Date.parse((r.due_at as string | undefined) ?? runAt),
+  });
 }
 
 function applyClaim(state: QueueState, r: Fields & JournalRecord, at: string): void {
