@@ -55,10 +55,10 @@ export const statusCommand: CommandSpec = {
   options: {},
   positionals: [0, 0],
   async run(context) {
-    const { counts, workers } = await context.withStore(async (store) => ({
-      counts: await store.countJobs(),
-      workers: await workerViews(await store.listWorkers()),
-    }));
+    const { counts, workers } = await context.withStore(async (store) => {
+      const summary = await store.summary();
+      return { counts: summary.jobs, workers: await workerViews(summary.workers) };
+    });
     if (context.json) {
       context.out.json({ jobs: counts, workers });
       return 0;

@@ -86,19 +86,32 @@ export function encodeRecord(seq: number, body: RecordBody, salt: Salt, txn?: nu
 }
 
 /** Outcome of decoding a line: the record, or why it is not one. */
-export type DecodeResult =
-  | { ok: true; record: JournalRecord }
+export type DecodeResult<T = JournalRecord> =
+  | { ok: true; record: T }
   | { ok: false; reason: string };
 
+/** A checked line, not parsed: for readers that look at a few fields only (`status`). */
+export interface RawRecord {
+  seq: number;
+  txn?: number;
+  /** The whole line, checksum included. */
+  line: string;
+}
+
+const SEQ_PREFIX = '{"seq":';
+const TXN_FIELD = ',"txn":';
+
 /**
- * Checks and parses one journal line (without its newline).
- * @param line The line's text.
+ * Checks a line's checksum and reads its `seq` and `txn` without parsing the rest.
+ * @param line The line's text, without its newline.
  * @param salt The journal generation's salt.
- * @returns The record, or the reason it is invalid. Never throws.
+ * @returns The raw record, or the reason the line is invalid. Never throws.
  */
-export function decodeRecordLine(line: string, salt: Salt): DecodeResult {
+export function verifyRecordLine(line: string, salt: Salt): DecodeResult<RawRecord> {
   const length = line.length;
-  if (length < CRC_SUFFIX_LENGTH + 2) return { ok: false, reason: "line too short" };
+  if (length < CRC_SUFFIX_LENGTH + SEQ_PREFIX.length + 1) {
+    return { ok: false, reason: "line too short" };
+  }
   const markAt = length - CRC_SUFFIX_LENGTH;
   if (!line.startsWith(CRC_MARK, markAt) || !line.endsWith('"}')) {
     return { ok: false, reason: "no checksum at the end of the line" };
@@ -107,6 +120,38 @@ export function decodeRecordLine(line: string, salt: Salt): DecodeResult {
   if (register === undefined) return { ok: false, reason: "bytes outside printable ASCII" };
   const stored = parseHex8(line, markAt + CRC_MARK.length);
   if (stored !== crc32cFinish(register)) return { ok: false, reason: "checksum mismatch" };
+  if (!line.startsWith(SEQ_PREFIX)) return { ok: false, reason: "missing seq" };
+  const seqEnd = digitsEnd(line, SEQ_PREFIX.length);
+  const seq = Number(line.slice(SEQ_PREFIX.length, seqEnd));
+  if (seqEnd === SEQ_PREFIX.length || !Number.isSafeInteger(seq)) {
+    return { ok: false, reason: "missing seq" };
+  }
+  if (!line.startsWith(TXN_FIELD, seqEnd)) return { ok: true, record: { seq, line } };
+  const txnEnd = digitsEnd(line, seqEnd + TXN_FIELD.length);
+  const txn = Number(line.slice(seqEnd + TXN_FIELD.length, txnEnd));
+  if (!(Number.isSafeInteger(txn) && txn >= 2)) return { ok: false, reason: "bad txn" };
+  return { ok: true, record: { seq, txn, line } };
+}
+
+function digitsEnd(text: string, start: number): number {
+  let i = start;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Checks and parses one journal line (without its newline).
+ * @param line The line's text.
+ * @param salt The journal generation's salt.
+ * @returns The record, or the reason it is invalid. Never throws.
+ */
+export function decodeRecordLine(line: string, salt: Salt): DecodeResult {
+  const verified = verifyRecordLine(line, salt);
+  if (!verified.ok) return verified;
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -117,13 +162,8 @@ export function decodeRecordLine(line: string, salt: Salt): DecodeResult {
     return { ok: false, reason: "not a JSON object" };
   }
   const record = parsed as Record<string, unknown>;
-  if (!Number.isSafeInteger(record.seq) || typeof record.op !== "string") {
+  if (record.seq !== verified.record.seq || typeof record.op !== "string") {
     return { ok: false, reason: "missing seq or op" };
-  }
-  if (
-    record.txn !== undefined && !(Number.isSafeInteger(record.txn) && (record.txn as number) >= 2)
-  ) {
-    return { ok: false, reason: "bad txn" };
   }
   // `crc` stays on the object: deleting a property would make V8 slow down every access to it.
   return { ok: true, record: record as JournalRecord };

@@ -11,3 +11,5 @@ export { repairJournal, type RepairReport } from "./repair.ts";
 export * from "./storage_checks.ts";
 export type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
 export { denoStorage } from "./deno_storage.ts";
+export { readJournalLines } from "./line_reader.ts";
+export type { RawRecord } from "./framing.ts";

@@ -7,7 +7,7 @@
  */
 
 import { CorruptJournalError } from "../errors.ts";
-import { decodeRecordLine, type JournalRecord, type Salt } from "./framing.ts";
+import { decodeRecordLine, type DecodeResult, type JournalRecord, type Salt } from "./framing.ts";
 
 /** Where scanning stands: the byte offset and line number after the last valid record. */
 export interface ScanPosition {
@@ -37,23 +37,31 @@ export interface BadLine {
 /** `refuse`: throw on mid-file corruption (loading); `report`: keep going and collect (doctor). */
 export type CorruptionMode = "refuse" | "report";
 
+/** What the scanner needs of a record: its sequence number and transaction size. */
+export interface Sequenced {
+  seq: number;
+  txn?: number;
+}
+
 /**
  * Scans decoded journal text chunk by chunk. Valid records are ASCII, so characters before the
- * first bad line map one to one onto bytes and offsets stay exact.
+ * first bad line map one to one onto bytes and offsets stay exact. Records are parsed by
+ * `decode`: whole JSON objects by default, or checked lines only (see `verifyRecordLine`).
  */
-export class RecordScanner {
+export class RecordScanner<T extends Sequenced = JournalRecord> {
   #path: string;
   #salt: Salt;
   #mode: CorruptionMode;
-  #onRecord: (record: JournalRecord) => void;
+  #onRecord: (record: T) => void;
+  #decode: (line: string, salt: Salt) => DecodeResult<T>;
   /** After the last complete record or transaction. */
   #committed: ScanPosition;
   /** After the last valid line, possibly inside an unfinished transaction. */
   #cursor: ScanPosition;
-  #group: { records: JournalRecord[]; remaining: number } | undefined;
+  #group: { records: T[]; remaining: number } | undefined;
   #carry = "";
   #bad: BadLine | undefined;
-  #validAfterBad: JournalRecord[] = [];
+  #validAfterBad: T[] = [];
 
   /**
    * @param path The journal's path, for error messages.
@@ -61,13 +69,15 @@ export class RecordScanner {
    * @param position Where the text fed first starts.
    * @param onRecord Called with each valid record, in order, until the first bad line.
    * @param mode Whether mid-file corruption throws or is only reported.
+   * @param decode How a line becomes a record (default: checked and parsed as JSON).
    */
   constructor(
     path: string,
     salt: Salt,
     position: ScanPosition,
-    onRecord: (record: JournalRecord) => void,
+    onRecord: (record: T) => void,
     mode: CorruptionMode = "refuse",
+    decode?: (line: string, salt: Salt) => DecodeResult<T>,
   ) {
     this.#path = path;
     this.#salt = salt;
@@ -75,6 +85,8 @@ export class RecordScanner {
     this.#cursor = { ...position };
     this.#onRecord = onRecord;
     this.#mode = mode;
+    this.#decode = decode ??
+      (decodeRecordLine as unknown as (line: string, salt: Salt) => DecodeResult<T>);
   }
 
   /** The position just past the last complete record or transaction fed so far. */
@@ -88,7 +100,7 @@ export class RecordScanner {
   }
 
   /** Valid records found after the first bad line (only collected in `report` mode). */
-  get validAfterBad(): JournalRecord[] {
+  get validAfterBad(): T[] {
     return this.#validAfterBad;
   }
 
@@ -122,7 +134,7 @@ export class RecordScanner {
   }
 
   #line(line: string): void {
-    const decoded = decodeRecordLine(line, this.#salt);
+    const decoded = this.#decode(line, this.#salt);
     if (this.#bad) {
       if (decoded.ok) this.#corruption(decoded.record);
       return;
@@ -161,7 +173,7 @@ export class RecordScanner {
     this.#group = undefined;
   }
 
-  #corruption(record: JournalRecord): void {
+  #corruption(record: T): void {
     if (this.#mode === "report") {
       this.#validAfterBad.push(record);
       return;

@@ -6,7 +6,13 @@
 
 import { ulidFactory } from "../platform/ulid.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { Journal, type JournalStorage, type RecordBody, type Reducer } from "../journal/mod.ts";
+import {
+  Journal,
+  type JournalStorage,
+  readJournalLines,
+  type RecordBody,
+  type Reducer,
+} from "../journal/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { nextDueTime, pickNextJob } from "./claim_order.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
@@ -29,6 +35,7 @@ import {
 } from "./records.ts";
 import { applyRecord } from "./reducer.ts";
 import { snapshotRecords } from "./snapshot.ts";
+import { StatusTally } from "./status_tally.ts";
 import { emptyQueueState, type QueueState, type StopMode, type WorkerEntry } from "./state.ts";
 import type {
   Claim,
@@ -353,6 +360,16 @@ export class JournalQueueStore implements QueueStore {
     let total = 0;
     for (const n of Object.values(counts)) total += n;
     return { ...counts, total };
+  }
+
+  async summary(): Promise<{ jobs: JobCounts; workers: WorkerEntry[] }> {
+    if (this.#journal.lastSeq > 0) {
+      // This process holds the state already: no need to read the file again.
+      return { jobs: await this.countJobs(), workers: await this.listWorkers() };
+    }
+    const tally = new StatusTally();
+    await readJournalLines(this.#journal.path, (record) => tally.apply(record));
+    return { jobs: tally.counts(), workers: tally.workers() };
   }
 
   async listWorkers(): Promise<WorkerEntry[]> {

@@ -119,6 +119,11 @@ export interface QueueStore {
   listJobs(filter?: JobFilter): Promise<Job[]>;
   /** Counts per state. */
   countJobs(): Promise<JobCounts>;
+  /**
+   * Counts per state and every worker, as `status` shows them: for a process that needs nothing
+   * else, the journal backend answers without building the jobs.
+   */
+  summary(): Promise<{ jobs: JobCounts; workers: WorkerEntry[] }>;
   /** Every known worker. */
   listWorkers(): Promise<WorkerEntry[]>;
   /** Epoch ms when the next waiting job becomes due, if any. */

@@ -1,0 +1,120 @@
+/**
+ * `status` without building jobs: job counts per state and the workers, from the journal's lines
+ * with only the fields that move a job between states read. It follows the same rules as the
+ * reducer (a record that does not fit, such as a completion with an old lease, changes nothing);
+ * a test replays random workloads through both and compares.
+ * @module
+ */
+
+import type { JournalRecord, RawRecord } from "../journal/mod.ts";
+import { JOB_STATES, type JobState } from "./job.ts";
+import { applyRecord } from "./reducer.ts";
+import { emptyQueueState, type QueueState, type WorkerEntry } from "./state.ts";
+import type { JobCounts } from "./store.ts";
+import { readFields } from "./top_level_fields.ts";
+
+/** Fields each record type needs besides `op` and `id`. */
+const OP_AND_ID = ["op", "id"] as const;
+const HELD_FIELDS = ["worker_id", "lease"] as const;
+const MORE_FIELDS: Record<string, readonly string[]> = {
+  job: ["state"],
+  claim: ["worker"],
+  complete: ["lease"],
+  requeue: ["lease"],
+  fail: ["lease", "state"],
+  recover: ["lease", "state"],
+};
+const WORKER_OPS = new Set(["worker", "heartbeat", "stop", "exit", "lost"]);
+
+/** Running totals built from raw journal lines. */
+export class StatusTally {
+  #states = new Map<string, JobState>();
+  /** Processing jobs: their lease and worker. */
+  #held = new Map<string, { lease: number; worker: string | null }>();
+  #workers: QueueState = emptyQueueState();
+  #counts: Record<JobState, number> = { ...emptyQueueState().counts };
+
+  /** Applies one checked journal line. */
+  apply(raw: RawRecord): void {
+    // Read only what this record type needs, in the order records put it: most lines stop early.
+    const line = raw.line;
+    const f = new Map<string, string>();
+    let at = readFields(line, OP_AND_ID, f, 1);
+    const op = f.get("op");
+    if (op === undefined) return;
+    if (WORKER_OPS.has(op)) {
+      applyRecord(this.#workers, JSON.parse(line) as JournalRecord);
+      return;
+    }
+    const more = MORE_FIELDS[op];
+    if (more) at = readFields(line, more, f, at);
+    if (op === "job" && f.get("state") === "processing") readFields(line, HELD_FIELDS, f, at);
+    const id = f.get("id");
+    if (id === undefined) return;
+    const current = this.#states.get(id);
+    switch (op) {
+      case "enqueue":
+        if (current === undefined) this.#set(id, "pending");
+        return;
+      case "job": {
+        const state = f.get("state") as JobState;
+        this.#set(id, state);
+        if (state === "processing") {
+          this.#held.set(id, { lease: Number(f.get("lease")), worker: f.get("worker_id") ?? null });
+        }
+        return;
+      }
+      case "claim":
+        if (current !== "pending" && current !== "failed") return;
+        this.#set(id, "processing");
+        this.#held.set(id, { lease: raw.seq, worker: f.get("worker") ?? null });
+        this.#setWorkerJob(f.get("worker"), id);
+        return;
+      case "retry":
+        if (current === "dead") this.#set(id, "pending");
+        return;
+      case "complete":
+      case "fail":
+      case "recover":
+      case "requeue": {
+        const held = this.#held.get(id);
+        if (current !== "processing" || !held || held.lease !== Number(f.get("lease"))) return;
+        this.#held.delete(id);
+        const worker = held.worker === null ? undefined : this.#workers.workers.get(held.worker);
+        if (worker && worker.job === id) worker.job = null;
+        const state = f.get("state");
+        if (op === "complete") this.#set(id, "completed");
+        else if (op === "fail") this.#set(id, state === "dead" ? "dead" : "failed");
+        else if (op === "recover") this.#set(id, state === "dead" ? "dead" : "pending");
+        else this.#set(id, "pending");
+      }
+    }
+  }
+
+  /** Jobs per state and in total. */
+  counts(): JobCounts {
+    let total = 0;
+    for (const state of JOB_STATES) total += this.#counts[state];
+    return { ...this.#counts, total };
+  }
+
+  /** Every known worker. */
+  workers(): WorkerEntry[] {
+    return [...this.#workers.workers.values()].map((w) => ({ ...w }));
+  }
+
+  #set(id: string, state: JobState): void {
+    const previous = this.#states.get(id);
+    if (previous !== undefined) this.#counts[previous]--;
+    this.#counts[state]++;
+    // Nothing moves a completed job again (an id is never enqueued twice in one journal), so
+    // only its count is kept: a long history costs no memory here.
+    if (state === "completed") this.#states.delete(id);
+    else this.#states.set(id, state);
+  }
+
+  #setWorkerJob(workerId: string | undefined, jobId: string): void {
+    const worker = workerId === undefined ? undefined : this.#workers.workers.get(workerId);
+    if (worker) worker.job = jobId;
+  }
+}
