@@ -4,6 +4,7 @@
  * @module
  */
 
+import { writeAll } from "../journal/file_io.ts";
 import { JournalQueueStore } from "../queue/mod.ts";
 import { Worker } from "../worker/mod.ts";
 import { makeWorkerId } from "../worker/supervisor.ts";
@@ -25,14 +26,21 @@ export const workerRunCommand: CommandSpec = {
       : undefined;
     const encoder = new TextEncoder();
     let pending = Promise.resolve();
+    let buffered: string[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    // Lines are written in batches (every 100 ms): a busy worker logs two lines a job.
+    const flush = () => {
+      flushTimer = undefined;
+      if (!sink || buffered.length === 0) return;
+      const bytes = encoder.encode(buffered.join(""));
+      buffered = [];
+      pending = pending.then(() => writeAll(sink, bytes)).then(() => {}, () => {});
+    };
     const log = (line: string) => {
       const text = `${new Date().toISOString()} ${line}`;
       if (!sink) return context.out.note(text);
-      // Appends stay in order and are all written before the file closes.
-      pending = pending.then(() => sink.write(encoder.encode(`${text}\n`))).then(
-        () => {},
-        () => {},
-      );
+      buffered.push(`${text}\n`);
+      flushTimer ??= setTimeout(flush, 100);
     };
     try {
       const store = await JournalQueueStore.open(context.home);
@@ -60,6 +68,8 @@ export const workerRunCommand: CommandSpec = {
       log(`worker failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     } finally {
+      if (flushTimer !== undefined) clearTimeout(flushTimer);
+      flush();
       await pending;
       sink?.close();
     }

@@ -22,7 +22,7 @@ export interface ExecutionRequest {
   env: Record<string, string> | null;
   /** Seconds, or `null` for no limit. */
   timeout: number | null;
-  /** Where stdout and stderr go; created 0600 (its folder 0700) if missing, truncated if not. */
+  /** Where stdout and stderr go; created 0600 (its folder 0700), or truncated. */
   logPath: string;
   /** Aborting kills the run (stop `--now`, or the worker was presumed dead). */
   signal?: AbortSignal;
@@ -42,10 +42,19 @@ export const DEFAULT_KILL_GRACE_MS = 5000;
 export const OUTPUT_TAIL_BYTES = 512;
 
 /**
- * The line the job's shell runs before the command: send both streams to the log. The command
- * follows on the next line, so it runs exactly as `sh -c <command>` would, in the same shell.
+ * The line the job's shell runs before the command: create the log owner-only (umask 077) and
+ * send both streams to it, then restore the worker's umask for the job. The command follows on
+ * the next line, so it runs exactly as `sh -c <command>` would, in the same shell.
  */
-const REDIRECT_PREFIX = 'exec >>"$QUEUECTL_LOG" 2>&1\n';
+const REDIRECT_PREFIX = (() => {
+  let umask = 0o022;
+  try {
+    umask = Deno.umask();
+  } catch {
+    // Keep the common default.
+  }
+  return `umask 077; exec >"$QUEUECTL_LOG" 2>&1; umask ${umask.toString(8).padStart(3, "0")}\n`;
+})();
 
 /**
  * Runs one attempt and waits for it to end. Never throws for the job's own failures: a command
@@ -58,7 +67,6 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   await Deno.mkdir(dirname(request.logPath), { recursive: true, mode: 0o700 });
-  await Deno.writeFile(request.logPath, new Uint8Array(), { mode: 0o600 });
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("sh", {
@@ -83,7 +91,7 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
       ? error.message
       : String(error);
     const message = `cannot start: ${reason}`;
-    await Deno.writeTextFile(request.logPath, `queuectl: ${message}\n`);
+    await Deno.writeTextFile(request.logPath, `queuectl: ${message}\n`, { mode: 0o600 });
     return {
       exitCode: null,
       signal: null,
