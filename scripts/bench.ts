@@ -200,6 +200,40 @@ for (const workers of [2, 4]) {
   }
 }
 
+// 1b. What bounds throughput: Deno's own cost to start \`sh -c true\` in a new session (each job
+// needs its own process group) and wait for it, from 2 processes at once, without any queue.
+{
+  const script = join(scratch, "spawn_floor.ts");
+  await Deno.writeTextFile(
+    script,
+    `const n = Number(Deno.args[0]); const detached = Deno.args[1] === "session";
+for (let i = 0; i < n; i++) {
+  await new Deno.Command("sh", { args: ["-c", "true"], stdin: "null", stdout: "null", stderr: "null", detached }).spawn().status;
+}`,
+  );
+  const floor = async (mode: string) => {
+    const half = Math.floor(JOBS / 2);
+    const r = await must(
+      sh(
+        `deno run -A "${script}" ${half} ${mode} & deno run -A "${script}" ${half} ${mode} & wait`,
+        env,
+      ),
+      "spawn floor",
+    );
+    return (2 * half / r.ms) * 1000;
+  };
+  const session = await floor("session");
+  const plain = await floor("plain");
+  row({
+    figure: "  bound: Deno spawning sh -c true in a new session, x2",
+    value: `${session.toFixed(0)} jobs/s`,
+    baseline: `no new session: ${plain.toFixed(0)}/s`,
+    ratio: "-",
+    target: "-",
+    met: "",
+  });
+}
+
 // 2. Enqueue latency against the runtime's start floor.
 {
   const home = join(scratch, "latency");
@@ -362,6 +396,10 @@ ${table}
   cost of starting the processes and nothing else. task-spooler: \`tsp -S N\`, then ${JOBS} \`tsp -n
   true\` and \`tsp -w\` (its client is the enqueue, so enqueueing is inside its time). GNU parallel:
   \`seq ${JOBS} | parallel -j N true\`.
+- **bound**: the same ${JOBS} \`sh -c true\` started by two Deno processes, each waiting for one
+  at a time, with no queue at all: in a new session (\`detached: true\`, which every queuectl job
+  needs for its process group) and, for comparison, without. It is the ceiling for queuectl's
+  throughput on this machine.
 - **enqueue latency**: wall time of \`queuectl enqueue '{"command":"true"}'\` through the installed
   command, median of ${SAMPLES}; baseline: \`deno run\` of an empty file, the runtime's start.
 - **batch enqueue**: \`queuectl enqueue --file\` of ${BATCH} jobs, wall time of the command.
