@@ -215,7 +215,7 @@ for (let i = 0; i < n; i++) {
     const half = Math.floor(JOBS / 2);
     const r = await must(
       sh(
-        `deno run -A "${script}" ${half} ${mode} & deno run -A "${script}" ${half} ${mode} & wait`,
+        `deno run --allow-run "${script}" ${half} ${mode} & deno run --allow-run "${script}" ${half} ${mode} & wait`,
         env,
       ),
       "spawn floor",
