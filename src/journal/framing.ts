@@ -16,11 +16,14 @@ export interface RecordBody {
   [field: string]: unknown;
 }
 
+/** `[first seq, number of records]` of a multi-record transaction. */
+export type Transaction = [first: number, count: number];
+
 /** A record as read back: the body plus its sequence number. */
 export interface JournalRecord extends RecordBody {
   seq: number;
-  /** Set on the first record of a multi-record transaction: its number of records. */
-  txn?: number;
+  /** On every record of a multi-record transaction: its first sequence number and its size. */
+  txn?: Transaction;
 }
 
 /** Format version written in every header; a reader refuses any other. */
@@ -68,17 +71,22 @@ export function asciiJson(value: unknown): string {
  * @param seq The record's sequence number (written first).
  * @param body The record's fields; must contain `op` and must not contain `seq` or `crc`.
  * @param salt The journal generation's salt.
- * @param txn On the first record of a transaction of several records: how many it has. Replay
- * applies them all or none, so a torn write never leaves half a transaction.
+ * @param txn On every record of a transaction of several records: its first sequence number and
+ * its size. Replay applies them all or none, so a torn write never leaves half a transaction.
  * @returns The line, `"…\n"`.
  * @example
  * ```ts
  * const line = encodeRecord(1, { op: "config", key: "fsync", value: "none" }, saltOf("g1"));
  * ```
  */
-export function encodeRecord(seq: number, body: RecordBody, salt: Salt, txn?: number): string {
+export function encodeRecord(
+  seq: number,
+  body: RecordBody,
+  salt: Salt,
+  txn?: Transaction,
+): string {
   const fields = asciiJson(body);
-  const head = txn === undefined ? `{"seq":${seq}` : `{"seq":${seq},"txn":${txn}`;
+  const head = txn === undefined ? `{"seq":${seq}` : `{"seq":${seq},"txn":[${txn[0]},${txn[1]}]`;
   const prefix = fields.length > 2 ? `${head},${fields.slice(1, -1)}` : head;
   const register = crc32cUpdate(salt.register, prefix)!;
   const crc = crc32cFinish(register).toString(16).padStart(8, "0");
@@ -93,13 +101,13 @@ export type DecodeResult<T = JournalRecord> =
 /** A checked line, not parsed: for readers that look at a few fields only (`status`). */
 export interface RawRecord {
   seq: number;
-  txn?: number;
+  txn?: Transaction;
   /** The whole line, checksum included. */
   line: string;
 }
 
 const SEQ_PREFIX = '{"seq":';
-const TXN_FIELD = ',"txn":';
+const TXN_FIELD = ',"txn":[';
 
 /**
  * Checks a line's checksum and reads its `seq` and `txn` without parsing the rest.
@@ -127,10 +135,19 @@ export function verifyRecordLine(line: string, salt: Salt): DecodeResult<RawReco
     return { ok: false, reason: "missing seq" };
   }
   if (!line.startsWith(TXN_FIELD, seqEnd)) return { ok: true, record: { seq, line } };
-  const txnEnd = digitsEnd(line, seqEnd + TXN_FIELD.length);
-  const txn = Number(line.slice(seqEnd + TXN_FIELD.length, txnEnd));
-  if (!(Number.isSafeInteger(txn) && txn >= 2)) return { ok: false, reason: "bad txn" };
-  return { ok: true, record: { seq, txn, line } };
+  const firstStart = seqEnd + TXN_FIELD.length;
+  const firstEnd = digitsEnd(line, firstStart);
+  const countEnd = digitsEnd(line, firstEnd + 1);
+  const first = Number(line.slice(firstStart, firstEnd));
+  const count = Number(line.slice(firstEnd + 1, countEnd));
+  if (
+    firstEnd === firstStart || line.charCodeAt(firstEnd) !== 44 /* , */ ||
+    line.charCodeAt(countEnd) !== 93 /* ] */ || !(count >= 2) || !(first <= seq) ||
+    seq >= first + count
+  ) {
+    return { ok: false, reason: "bad txn" };
+  }
+  return { ok: true, record: { seq, txn: [first, count], line } };
 }
 
 function digitsEnd(text: string, start: number): number {

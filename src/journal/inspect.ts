@@ -53,7 +53,7 @@ export async function inspectJournal(path: string): Promise<JournalInspection> {
   }
   const { seq, gen, created_at } = decodedHeader.header;
   result.header = { seq, gen, created_at };
-  const scanner = new RecordScanner(
+  const scanner = new RecordScanner<JournalRecord>(
     path,
     saltOf(gen),
     { offset: headerEnd + 1, line: 2, nextSeq: seq + 1 },

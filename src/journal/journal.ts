@@ -20,6 +20,7 @@ import {
   type RecordBody,
   type Salt,
   saltOf,
+  type Transaction,
 } from "./framing.ts";
 import { Mutex } from "./mutex.ts";
 import { LOCK_FILE } from "./queue_lock.ts";
@@ -332,11 +333,10 @@ export class Journal<S> {
   async #append(bodies: RecordBody[], durable: boolean): Promise<void> {
     const salt = this.#salt!;
     let seq = this.#position.nextSeq;
-    // Several records are one transaction: the first says how many, replay takes all or none.
-    const txn = bodies.length > 1 ? bodies.length : undefined;
-    const lines = bodies.map((body, i) =>
-      encodeRecord(seq++, body, salt, i === 0 ? txn : undefined)
-    );
+    // Several records are one transaction: each names its first record and size; replay takes
+    // all or none.
+    const txn: Transaction | undefined = bodies.length > 1 ? [seq, bodies.length] : undefined;
+    const lines = bodies.map((body) => encodeRecord(seq++, body, salt, txn));
     const text = lines.length === 1 ? lines[0]! : lines.join("");
     const start = this.#position.offset;
     try {
@@ -351,7 +351,7 @@ export class Journal<S> {
     // the power-loss and fuzz tests replay the bytes and compare.
     seq = this.#position.nextSeq;
     for (const [i, body] of bodies.entries()) {
-      const record = { seq: seq++, ...(i === 0 && txn !== undefined ? { txn } : {}), ...body };
+      const record = { seq: seq++, ...(txn !== undefined ? { txn } : {}), ...body };
       this.#reducer.apply(this.#state, record as JournalRecord);
     }
     this.#position = {

@@ -7,7 +7,13 @@
  */
 
 import { CorruptJournalError } from "../errors.ts";
-import { decodeRecordLine, type DecodeResult, type JournalRecord, type Salt } from "./framing.ts";
+import {
+  decodeRecordLine,
+  type DecodeResult,
+  type JournalRecord,
+  type Salt,
+  type Transaction,
+} from "./framing.ts";
 
 /** Where scanning stands: the byte offset and line number after the last valid record. */
 export interface ScanPosition {
@@ -40,7 +46,7 @@ export type CorruptionMode = "refuse" | "report";
 /** What the scanner needs of a record: its sequence number and transaction size. */
 export interface Sequenced {
   seq: number;
-  txn?: number;
+  txn?: Transaction;
 }
 
 /**
@@ -58,7 +64,7 @@ export class RecordScanner<T extends Sequenced = JournalRecord> {
   #committed: ScanPosition;
   /** After the last valid line, possibly inside an unfinished transaction. */
   #cursor: ScanPosition;
-  #group: { records: T[]; remaining: number } | undefined;
+  #group: { first: number; records: T[]; remaining: number } | undefined;
   #carry = "";
   #bad: BadLine | undefined;
   #validAfterBad: T[] = [];
@@ -146,8 +152,15 @@ export class RecordScanner<T extends Sequenced = JournalRecord> {
       this.#setBad(`sequence number ${record.seq} where ${cursor.nextSeq} was expected`);
       return this.#corruption(record);
     }
-    if (this.#group && record.txn !== undefined) {
-      this.#setBad("a transaction starts inside another");
+    const txn = record.txn;
+    const group = this.#group;
+    const fits = txn === undefined
+      ? group === undefined
+      : txn[0] === record.seq
+      ? group === undefined
+      : group !== undefined && group.first === txn[0];
+    if (!fits) {
+      this.#setBad(group ? "a transaction is left unfinished" : "a transaction has no start");
       return this.#corruption(record);
     }
     cursor.offset += line.length + 1;
@@ -159,8 +172,8 @@ export class RecordScanner<T extends Sequenced = JournalRecord> {
       const { records } = this.#group;
       this.#group = undefined;
       for (const r of records) this.#onRecord(r);
-    } else if (record.txn !== undefined) {
-      this.#group = { records: [record], remaining: record.txn - 1 };
+    } else if (txn !== undefined) {
+      this.#group = { first: txn[0], records: [record], remaining: txn[1] - 1 };
       return;
     } else {
       this.#onRecord(record);

@@ -212,7 +212,8 @@ Deno.test("a multi-record transaction cut after any of its records loads none of
     const path = join(home, JOURNAL_FILE);
     const full = await Deno.readTextFile(path);
     const lines = full.split("\n");
-    assert.match(lines[2]!, /^\{"seq":2,"txn":3,/, "the first record says how many follow");
+    assert.match(lines[2]!, /^\{"seq":2,"txn":\[2,3\],/, "each record names its transaction");
+    assert.match(lines[4]!, /^\{"seq":4,"txn":\[2,3\],/);
     for (const keep of [3, 4]) {
       await Deno.writeTextFile(path, lines.slice(0, keep).join("\n") + "\n");
       assert.deepEqual(await valuesIn(home), [1], `cut after line ${keep}`);
