@@ -350,7 +350,7 @@ export class Journal<S> {
     // Apply what was written. The bodies are plain JSON values, so they read back the same;
     // the power-loss and fuzz tests replay the bytes and compare.
     seq = this.#position.nextSeq;
-    for (const [i, body] of bodies.entries()) {
+    for (const body of bodies) {
       const record = { seq: seq++, ...(txn !== undefined ? { txn } : {}), ...body };
       this.#reducer.apply(this.#state, record as JournalRecord);
     }
