@@ -34,9 +34,14 @@ Examples:
     }
     const inputs = file === undefined ? [parseJobJson(args[0]!)] : await readBatch(context, file);
     await checkDirectories(inputs, context.cwd);
-    const jobs = await context.withStore((store) => store.enqueue(inputs, { cwd: context.cwd }));
-    if (context.json) context.out.json(file === undefined ? jobs[0] : jobs);
-    else context.out.line(jobs.map((job) => job.id).join("\n"));
+    const where = { cwd: context.cwd };
+    if (context.json) {
+      const jobs = await context.withStore((store) => store.enqueue(inputs, where));
+      context.out.json(file === undefined ? jobs[0] : jobs);
+    } else {
+      const ids = await context.withStore((store) => store.submit(inputs, where));
+      context.out.line(ids.join("\n"));
+    }
     return 0;
   },
 };

@@ -61,6 +61,23 @@ class DenoFile implements StorageFile {
     return buffer.subarray(0, length);
   }
 
+  async readAt(offset: number, length: number): Promise<Uint8Array> {
+    this.#position = undefined;
+    await this.#file.seek(offset, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = await this.#file.read(buffer.subarray(filled));
+      if (n === null || n === 0) break;
+      filled += n;
+    }
+    return buffer.subarray(0, filled);
+  }
+
+  async size(): Promise<number> {
+    return (await this.#file.stat()).size;
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     // O_APPEND: the position ends at the end of the file, which may have grown meanwhile.
     this.#position = undefined;

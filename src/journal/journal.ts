@@ -25,6 +25,7 @@ import {
 import { Mutex } from "./mutex.ts";
 import { LOCK_FILE } from "./queue_lock.ts";
 import { RecordScanner, type ScanPosition } from "./scanner.ts";
+import { locateTail } from "./tail.ts";
 import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
 
 /** File name of the journal inside a queue home. */
@@ -192,6 +193,52 @@ export class Journal<S> {
           await this.#maybeCompact();
         }
         return decision.result;
+      })
+    );
+  }
+
+  /**
+   * Appends records that need no decision on the state (new jobs with generated ids), without
+   * replaying the journal: under the lock, the end of the valid content is found by reading
+   * backwards from the end of the file, a torn tail is cut, and the records are written and
+   * fsync'd (whatever the policy: the settings are in the state this skips). A process that has
+   * loaded the state already takes the ordinary path.
+   * @param bodies The records, written as one transaction.
+   */
+  appendBlind(bodies: RecordBody[]): Promise<void> {
+    if (bodies.length === 0) return Promise.resolve();
+    return this.#mutex.run(() =>
+      this.#lock.withLock(async () => {
+        this.#checkUsable();
+        if (!this.#file || await this.#replaced()) await this.#reopen();
+        if (this.#header) {
+          await this.#catchUp(true);
+          await this.#append(bodies, true);
+          return;
+        }
+        const head = new TextDecoder().decode(await this.#file!.readHead(HEADER_PROBE_BYTES));
+        const newline = head.indexOf("\n");
+        if (newline < 0) {
+          // An empty or headerless file: the ordinary path creates or refuses it.
+          await this.#catchUp(true);
+          await this.#append(bodies, true);
+          return;
+        }
+        const decoded = decodeHeaderLine(head.slice(0, newline));
+        if (!decoded.ok) this.#damagedHeader(decoded.reason);
+        const salt = saltOf(decoded.header.gen);
+        const file = this.#file!;
+        const tail = await locateTail(file, salt, newline + 1, decoded.header.seq, this.path);
+        if (tail.end < await file.size()) await file.truncate(tail.end);
+        let seq = tail.nextSeq;
+        const txn: Transaction | undefined = bodies.length > 1 ? [seq, bodies.length] : undefined;
+        const text = bodies.map((body) => encodeRecord(seq++, body, salt, txn)).join("");
+        try {
+          await file.write(encoder.encode(text));
+        } catch (error) {
+          await this.#undoPartialAppend(tail.end, error);
+        }
+        await this.#syncNow(true);
       })
     );
   }

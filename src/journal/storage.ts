@@ -15,6 +15,10 @@ export interface StorageFile {
   readText(offset: number, onText: (text: string) => void): Promise<number>;
   /** Reads up to `max` bytes from the start. */
   readHead(max: number): Promise<Uint8Array>;
+  /** Reads `length` bytes from `offset` (fewer at the end of the file). */
+  readAt(offset: number, length: number): Promise<Uint8Array>;
+  /** The file's current size in bytes. */
+  size(): Promise<number>;
   /** Writes every byte at the end (append handles) or at the cursor (new files). */
   write(bytes: Uint8Array): Promise<void>;
   /** Cuts the file to `length` bytes. */

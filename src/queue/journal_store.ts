@@ -22,6 +22,7 @@ import {
   claimRecord,
   completeRecord,
   configRecord,
+  type EnqueueFields,
   enqueueRecord,
   exitRecord,
   failRecord,
@@ -52,6 +53,25 @@ import type {
 } from "./store.ts";
 
 const newJobId = ulidFactory();
+
+/** The `enqueue` record's fields for a validated input: only what the job gave, plus id and time. */
+function enqueueFields(
+  input: JobInput,
+  id: string,
+  at: string,
+  context: EnqueueContext,
+): EnqueueFields {
+  return {
+    id,
+    command: input.command,
+    ...(input.max_retries === undefined ? {} : { max_retries: input.max_retries }),
+    priority: input.priority ?? 0,
+    run_at: input.run_at ?? at,
+    ...(input.timeout === undefined ? {} : { timeout: input.timeout }),
+    cwd: input.cwd ?? context.cwd,
+    ...(input.env ? { env: input.env } : {}),
+  };
+}
 
 /** How the queue's records fold into its state, for the journal. */
 export const queueReducer: Reducer<QueueState> = {
@@ -112,7 +132,6 @@ export class JournalQueueStore implements QueueStore {
     return this.#journal.transact((state) => {
       const at = this.#at();
       const seen = new Set<string>();
-      const records = [];
       const ids: string[] = [];
       for (const [index, input] of inputs.entries()) {
         const id = input.id ?? newJobId(Math.floor(this.#now()));
@@ -122,20 +141,26 @@ export class JournalQueueStore implements QueueStore {
         }
         seen.add(id);
         ids.push(id);
-        const timeout = input.timeout ?? state.config.job_timeout;
-        records.push(enqueueRecord(at, {
-          id,
-          command: input.command,
-          max_retries: input.max_retries ?? state.config.max_retries,
-          priority: input.priority ?? 0,
-          run_at: input.run_at ?? at,
-          timeout: timeout > 0 ? timeout : null,
-          cwd: input.cwd ?? context.cwd,
-          ...(input.env ? { env: input.env } : {}),
-        }));
       }
+      const records = inputs.map((input, i) =>
+        enqueueRecord(at, enqueueFields(input, ids[i]!, at, context))
+      );
       return { records, result: ids };
     }).then((ids) => ids.map((id) => jobView(this.#journal.state.jobs.get(id)!)));
+  }
+
+  async submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]> {
+    // Ids given by the user must be checked against every job: that needs the state.
+    if (inputs.some((input) => input.id !== undefined)) {
+      return (await this.enqueue(inputs, context)).map((job) => job.id);
+    }
+    const at = this.#at();
+    const ids = inputs.map(() => newJobId(Math.floor(this.#now())));
+    const records = inputs.map((input, i) =>
+      enqueueRecord(at, enqueueFields(input, ids[i]!, at, context))
+    );
+    await this.#journal.appendBlind(records);
+    return ids;
   }
 
   async claimNext(workerId: string): Promise<Claim | null> {

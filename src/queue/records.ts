@@ -9,14 +9,18 @@ import type { ConfigKey } from "./config.ts";
 import type { AttemptOutcome, Job } from "./job.ts";
 import type { StopMode } from "./state.ts";
 
-/** Fields of a new job as the `enqueue` record carries them. */
+/**
+ * Fields of a new job as the `enqueue` record carries them. `max_retries` and `timeout` appear
+ * only when the job gave them; otherwise replay takes the settings in effect at that record, which
+ * are the ones the enqueuer saw.
+ */
 export interface EnqueueFields {
   id: string;
   command: string;
-  max_retries: number;
+  max_retries?: number;
   priority: number;
   run_at: string;
-  timeout: number | null;
+  timeout?: number;
   cwd: string;
   env?: Record<string, string>;
 }

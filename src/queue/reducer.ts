@@ -55,10 +55,15 @@ function applyEnqueue(state: QueueState, r: Fields & JournalRecord, at: string):
     command: r.command as string,
     state: "pending",
     attempts: 0,
-    max_retries: r.max_retries as number,
+    // Settings the job did not give are the ones in effect here, when it was enqueued.
+    max_retries: (r.max_retries as number | undefined) ?? state.config.max_retries,
     priority: r.priority as number,
     run_at: runAt,
-    timeout: (r.timeout as number | null) ?? null,
+    timeout: r.timeout !== undefined
+      ? r.timeout as number | null
+      : state.config.job_timeout > 0
+      ? state.config.job_timeout
+      : null,
     cwd: r.cwd as string,
     env: (r.env as Record<string, string> | undefined) ?? null,
     created_at: at,

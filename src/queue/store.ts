@@ -86,6 +86,8 @@ export interface CompactionSummary {
 export interface QueueStore {
   /** Adds jobs, all or none. */
   enqueue(inputs: JobInput[], context: EnqueueContext): Promise<Job[]>;
+  /** Adds jobs, all or none, and returns only their ids: the cheapest way to enqueue. */
+  submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]>;
   /** Claims the next due job for `workerId`, or returns `null` when none is due. */
   claimNext(workerId: string): Promise<Claim | null>;
   /** Records how a claimed run ended; ignored when the lease is no longer current. */

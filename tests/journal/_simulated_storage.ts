@@ -81,6 +81,12 @@ class SimFile implements StorageFile {
   readHead(max: number): Promise<Uint8Array> {
     return Promise.resolve(this.#disk.inodeData(this.ino).slice(0, max));
   }
+  readAt(offset: number, length: number): Promise<Uint8Array> {
+    return Promise.resolve(this.#disk.inodeData(this.ino).slice(offset, offset + length));
+  }
+  size(): Promise<number> {
+    return Promise.resolve(this.#disk.inodeData(this.ino).length);
+  }
   write(bytes: Uint8Array): Promise<void> {
     this.#disk.content(this.ino, { kind: "append", bytes: bytes.slice() });
     return Promise.resolve();

@@ -138,6 +138,46 @@ Deno.test("fuzz: a mutated journal loads a prefix of its valid records or is ref
   );
 });
 
+Deno.test("fuzz: an append without replay on a mutated journal lands after a valid prefix or is refused", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      groupsArb,
+      fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+      async (groups, mutations) => {
+        const { bytes, values } = await validJournal(groups);
+        let damaged = bytes;
+        for (const m of mutations) damaged = mutate(damaged, m);
+        const disk = SimulatedStorage.fromImage({
+          names: new Map([["journal.jsonl", 1]]),
+          contents: new Map([[1, damaged]]),
+        });
+        const journal = await Journal.open<ListState>(HOME, {
+          reducer: listReducer(),
+          storage: disk,
+        });
+        try {
+          await journal.appendBlind([{ op: "add", n: 5001 }, { op: "add", n: 5002 }]);
+        } catch (error) {
+          if (error instanceof CorruptJournalError) return;
+          throw error;
+        } finally {
+          await journal.close();
+        }
+        const after = await load(new TextEncoder().encode(disk.fileText("journal.jsonl")!));
+        if (after instanceof CorruptJournalError) {
+          assert.fail(`appended to a journal that does not load: ${after.message}`);
+        }
+        assert.deepEqual(after.slice(-2), [5001, 5002]);
+        assert.ok(
+          isPrefix(after.slice(0, -2), values),
+          `kept ${JSON.stringify(after)} of ${JSON.stringify(values)}`,
+        );
+      },
+    ),
+    { numRuns: 400, seed: 99 },
+  );
+});
+
 Deno.test("fuzz: random bytes, alone or after a valid journal, never crash the loader", async () => {
   const { bytes: valid, values } = await validJournal([[1], [2, 3], [4]]);
   await fc.assert(

@@ -224,3 +224,52 @@ Deno.test("a multi-record transaction cut after any of its records loads none of
     }
   });
 });
+
+Deno.test("appendBlind() after a cut at every byte offset lands right after the valid prefix", async () => {
+  await withTempHome(async (home) => {
+    const source = join(home, "source");
+    const journal = await openList(source);
+    await add(journal, 1);
+    await add(journal, 2, 3);
+    await add(journal, 4);
+    await journal.close();
+    const bytes = await Deno.readFile(join(source, JOURNAL_FILE));
+    const text = new TextDecoder().decode(bytes);
+    const lineEnds = [...text.matchAll(/\n/g)].map((m) => m.index! + 1);
+    // Complete transactions end after lines 2, 4 (the pair) and 5.
+    const complete = new Map([[lineEnds[0]!, []], [lineEnds[1]!, [1]], [lineEnds[3]!, [1, 2, 3]]]);
+    complete.set(lineEnds[4]!, [1, 2, 3, 4]);
+    for (let cut = lineEnds[0]!; cut <= bytes.length; cut++) {
+      const copy = join(home, `cut-${cut}`);
+      await Deno.mkdir(copy);
+      await Deno.writeFile(join(copy, JOURNAL_FILE), bytes.subarray(0, cut));
+      const kept = [...complete.entries()].filter(([end]) => end <= cut).at(-1)![1];
+      const writer = await openList(copy);
+      await writer.appendBlind([{ op: "add", n: 98 }, { op: "add", n: 99 }]);
+      await writer.close();
+      assert.deepEqual(await valuesIn(copy), [...kept, 98, 99], `blind append after cut at ${cut}`);
+      await Deno.remove(copy, { recursive: true });
+    }
+  });
+});
+
+Deno.test("appendBlind() refuses to write after damage among the last records", async () => {
+  await withTempHome(async (home) => {
+    const journal = await openList(home);
+    await add(journal, 1, 2);
+    await add(journal, 3);
+    await journal.close();
+    const path = join(home, JOURNAL_FILE);
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    lines[1] = lines[1]!.replace('"n":1', '"n":7');
+    const damaged = lines.join("\n");
+    await Deno.writeTextFile(path, damaged);
+    const writer = await openList(home);
+    await assert.rejects(
+      writer.appendBlind([{ op: "add", n: 9 }]),
+      (e) => e instanceof CorruptJournalError && /at line 2 \(checksum mismatch\)/.test(e.message),
+    );
+    await writer.close();
+    assert.equal(await Deno.readTextFile(path), damaged);
+  });
+});

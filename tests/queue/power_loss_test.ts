@@ -41,6 +41,18 @@ async function workload(
     )
   );
   await step(() => store.registerWorker({ id: "w1", pid: 1, host: "sim", pstart: null }));
+  // Another process enqueues without replaying the journal (generated ids: an append only).
+  for (
+    const batch of [[{ command: "blind 1" }, { command: "blind 2", priority: 2 }], [{
+      command: "blind 3",
+    }]]
+  ) {
+    await step(async () => {
+      const other = await JournalQueueStore.open(HOME, { now: clock.now, storage: disk });
+      await other.submit(batch, ctx);
+      await other.close();
+    });
+  }
   for (let round = 0; round < 6; round++) {
     await step(() =>
       store.enqueue([{ id: `r${round}`, command: `echo ${round}`, env: { N: `${round}` } }], ctx)
