@@ -6,14 +6,38 @@
 
 import { WaitTimeoutError } from "../errors.ts";
 import { parseDuration } from "../queue/duration.ts";
-import type { Job } from "../queue/mod.ts";
+import type { Job, QueueStore } from "../queue/mod.ts";
 import { Wakeup, watchJournal } from "../worker/mod.ts";
 import { type CommandSpec, secondsOption } from "./command.ts";
 
 const POLL_MS = 250;
+const MIN_CHECK_MS = 50;
+
+interface Progress {
+  completed: number;
+  dead: string[];
+  open: number;
+}
 
 function finished(job: Job): boolean {
   return job.state === "completed" || job.state === "dead";
+}
+
+async function progressOf(store: QueueStore, ids: string[]): Promise<Progress> {
+  const jobs = await Promise.all(ids.map((id) => store.getJob(id)));
+  const dead = jobs.filter((job) => job.state === "dead").map((job) => job.id);
+  const done = jobs.filter(finished).length;
+  return { completed: done - dead.length, dead, open: jobs.length - done };
+}
+
+/** Every job: counts suffice until all are done; only then are dead ones listed. */
+async function overall(store: QueueStore): Promise<Progress> {
+  const counts = await store.countJobs();
+  const open = counts.pending + counts.processing + counts.failed;
+  const dead = open === 0 && counts.dead > 0
+    ? (await store.listJobs({ state: "dead" })).map((job) => job.id)
+    : [];
+  return { completed: counts.completed, dead, open };
 }
 
 export const waitCommand: CommandSpec = {
@@ -37,29 +61,27 @@ Examples:
       const watcher = watchJournal(context.home, () => wakeup.notify());
       try {
         for (;;) {
-          const jobs = args.length > 0
-            ? await Promise.all(args.map((id) => store.getJob(id)))
-            : await store.listJobs();
-          if (jobs.every(finished)) {
-            const dead = jobs.filter((job) => job.state === "dead");
+          const checked = Date.now();
+          const progress = args.length > 0 ? await progressOf(store, args) : await overall(store);
+          if (progress.open === 0) {
             if (context.json) {
-              context.out.json({
-                completed: jobs.length - dead.length,
-                dead: dead.map((job) => job.id),
-              });
+              context.out.json({ completed: progress.completed, dead: progress.dead });
             } else {
-              context.out.note(`${jobs.length - dead.length} completed, ${dead.length} dead`);
+              context.out.note(`${progress.completed} completed, ${progress.dead.length} dead`);
             }
-            return dead.length > 0 ? 1 : 0;
+            return progress.dead.length > 0 ? 1 : 0;
           }
           const left = deadline - Date.now();
           if (left <= 0) {
-            const open = jobs.filter((job) => !finished(job)).length;
             throw new WaitTimeoutError(
-              `Timed out after ${timeout}s with ${open} job(s) unfinished`,
+              `Timed out after ${timeout}s with ${progress.open} job(s) unfinished`,
             );
           }
+          // Busy queues change the journal hundreds of times a second: look at most every
+          // MIN_CHECK_MS, so waiting costs the workers next to nothing.
           await wakeup.sleep(Math.min(POLL_MS, left));
+          const since = Date.now() - checked;
+          if (since < MIN_CHECK_MS) await new Promise((r) => setTimeout(r, MIN_CHECK_MS - since));
         }
       } finally {
         watcher.close();
