@@ -14,7 +14,6 @@ import {
   type Reducer,
 } from "../journal/mod.ts";
 import { backoffDelay } from "./backoff.ts";
-import { nextDueTime, pickNextJob } from "./claim_order.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
 import { type Job, jobView, type StoredJob } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
@@ -199,7 +198,7 @@ export class JournalQueueStore implements QueueStore {
   #claimRecord(state: QueueState, workerId: string) {
     const worker = state.workers.get(workerId);
     if (worker && worker.status !== "running") return undefined;
-    const job = pickNextJob(state.jobs.values(), this.#now());
+    const job = state.claims.peek(this.#now(), (j) => state.jobs.get(j.id) === j);
     return job ? claimRecord(this.#at(), job.id, workerId, job.attempts + 1) : undefined;
   }
 
@@ -404,7 +403,7 @@ export class JournalQueueStore implements QueueStore {
 
   async nextDueTime(): Promise<number | undefined> {
     const state = await this.#journal.refresh();
-    return nextDueTime(state.jobs.values(), this.#now());
+    return state.claims.nextDue(this.#now(), (j) => state.jobs.get(j.id) === j);
   }
 
   compact(): Promise<CompactionSummary> {

@@ -8,7 +8,7 @@
 import type { JournalRecord } from "../journal/mod.ts";
 import { CONFIG_KEYS, type ConfigKey, sanitizeStoredValue } from "./config.ts";
 import { type Attempt, type AttemptOutcome, HISTORY_LIMIT, type JobState } from "./job.ts";
-import { moveJob, putJob, type QueueState, type WorkerEntry } from "./state.ts";
+import { moveJob, offerJob, putJob, type QueueState, type WorkerEntry } from "./state.ts";
 
 type Fields = Record<string, unknown>;
 
@@ -178,6 +178,7 @@ function applyRunEnd(state: QueueState, r: Fields & JournalRecord, at: string): 
       job.attempts = Math.max(0, job.attempts - 1);
       outcome = "requeued";
   }
+  offerJob(state, job);
   if (last && last.finished_at === null) {
     last.finished_at = at;
     last.outcome = outcome;
@@ -195,6 +196,7 @@ function applyRetry(state: QueueState, r: Fields & JournalRecord, at: string): v
   job.next_run_at = null;
   job.updated_at = at;
   job.dueMs = Date.parse(at);
+  offerJob(state, job);
 }
 
 function applyConfig(state: QueueState, r: Fields & JournalRecord): void {

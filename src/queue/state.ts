@@ -3,6 +3,7 @@
  * @module
  */
 
+import { ClaimQueue } from "./claim_queue.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { JOB_STATES, type JobState, type StoredJob } from "./job.ts";
 
@@ -37,6 +38,8 @@ export interface QueueState {
   config: Config;
   /** Jobs per state, kept up to date by every transition. */
   counts: Record<JobState, number>;
+  /** Claimable jobs in claim order, kept up to date by every transition. */
+  claims: ClaimQueue;
 }
 
 /**
@@ -46,7 +49,13 @@ export interface QueueState {
 export function emptyQueueState(): QueueState {
   const counts = {} as Record<JobState, number>;
   for (const state of JOB_STATES) counts[state] = 0;
-  return { jobs: new Map(), workers: new Map(), config: { ...DEFAULT_CONFIG }, counts };
+  return {
+    jobs: new Map(),
+    workers: new Map(),
+    config: { ...DEFAULT_CONFIG },
+    counts,
+    claims: new ClaimQueue(),
+  };
 }
 
 /**
@@ -62,6 +71,16 @@ export function moveJob(state: QueueState, job: StoredJob, to: JobState): void {
 }
 
 /**
+ * Tells the claim index that a job is claimable: call after it became pending or failed, or its
+ * due time changed.
+ * @param state The queue state.
+ * @param job The job.
+ */
+export function offerJob(state: QueueState, job: StoredJob): void {
+  if (job.state === "pending" || job.state === "failed") state.claims.push(job);
+}
+
+/**
  * Adds or replaces a job, keeping the per-state counts right.
  * @param state The queue state.
  * @param job The job.
@@ -71,6 +90,7 @@ export function putJob(state: QueueState, job: StoredJob): void {
   if (previous) state.counts[previous.state]--;
   state.jobs.set(job.id, job);
   state.counts[job.state]++;
+  offerJob(state, job);
 }
 
 /**
