@@ -1,5 +1,5 @@
 /**
- * Signals to a job's process group and liveness checks of worker processes.
+ * Signals to a job's process group.
  * @module
  */
 
@@ -11,6 +11,10 @@
  * @returns `true` if the group existed.
  */
 export function killProcessGroup(pid: number, signal: Deno.Signal): boolean {
+  // After every job the group is usually gone already: the error for that should not cost a
+  // stack trace each time.
+  const traceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     Deno.kill(-pid, signal);
     return true;
@@ -18,5 +22,7 @@ export function killProcessGroup(pid: number, signal: Deno.Signal): boolean {
     if (error instanceof Deno.errors.NotFound) return false;
     if (error instanceof Error && /ESRCH|No such process/.test(error.message)) return false;
     throw error;
+  } finally {
+    Error.stackTraceLimit = traceLimit;
   }
 }
