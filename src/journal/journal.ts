@@ -81,10 +81,16 @@ export interface JournalOptions<S> {
   now?: () => number;
   /** The file system; the real one unless a test simulates crashes. */
   storage?: JournalStorage;
+  /**
+   * Below this size `appendBlind` replays the journal instead (as cheap, and checks it all);
+   * tests set 0 to exercise the search from the end on small files.
+   */
+  blindAppendMinBytes?: number;
 }
 
 const BATCH_SYNC_MS = 50;
 const HEADER_PROBE_BYTES = 4096;
+const BLIND_APPEND_MIN_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
 
 /** One process's view of a queue home's journal. */
@@ -95,6 +101,7 @@ export class Journal<S> {
   readonly path: string;
   #reducer: Reducer<S>;
   #now: () => number;
+  #blindAppendMinBytes: number;
   #storage: JournalStorage;
   #lock: StorageLock;
   #mutex = new Mutex();
@@ -121,6 +128,7 @@ export class Journal<S> {
     this.#lock = lock;
     this.#reducer = options.reducer;
     this.#now = options.now ?? Date.now;
+    this.#blindAppendMinBytes = options.blindAppendMinBytes ?? BLIND_APPEND_MIN_BYTES;
     this.#state = options.reducer.init();
   }
 
@@ -211,7 +219,8 @@ export class Journal<S> {
       this.#lock.withLock(async () => {
         this.#checkUsable();
         if (!this.#file || await this.#replaced()) await this.#reopen();
-        if (this.#header) {
+        // A small journal is read whole faster than its end is searched: one read, no seeks.
+        if (this.#header || await this.#file!.size() <= this.#blindAppendMinBytes) {
           await this.#catchUp(true);
           await this.#append(bodies, true);
           return;

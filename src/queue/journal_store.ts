@@ -90,6 +90,8 @@ export interface StoreOptions {
   now?: () => number;
   /** The file system under the journal; tests pass a simulated one. */
   storage?: JournalStorage;
+  /** See `JournalOptions.blindAppendMinBytes`. */
+  blindAppendMinBytes?: number;
 }
 
 /** A {@linkcode QueueStore} kept in a queue home's journal. */
@@ -114,6 +116,9 @@ export class JournalQueueStore implements QueueStore {
       reducer: queueReducer,
       now,
       ...(options.storage ? { storage: options.storage } : {}),
+      ...(options.blindAppendMinBytes === undefined
+        ? {}
+        : { blindAppendMinBytes: options.blindAppendMinBytes }),
     });
     return new JournalQueueStore(journal, now);
   }

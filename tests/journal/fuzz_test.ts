@@ -154,6 +154,7 @@ Deno.test("fuzz: an append without replay on a mutated journal lands after a val
         const journal = await Journal.open<ListState>(HOME, {
           reducer: listReducer(),
           storage: disk,
+          blindAppendMinBytes: 0,
         });
         try {
           await journal.appendBlind([{ op: "add", n: 5001 }, { op: "add", n: 5002 }]);

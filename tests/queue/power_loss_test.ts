@@ -48,7 +48,11 @@ async function workload(
     }]]
   ) {
     await step(async () => {
-      const other = await JournalQueueStore.open(HOME, { now: clock.now, storage: disk });
+      const other = await JournalQueueStore.open(HOME, {
+        now: clock.now,
+        storage: disk,
+        blindAppendMinBytes: 0,
+      });
       await other.submit(batch, ctx);
       await other.close();
     });
