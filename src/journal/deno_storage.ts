@@ -4,19 +4,17 @@
  * @module
  */
 
-import { READ_CHUNK_BYTES, syncDirectory, writeAll } from "./file_io.ts";
+import { type ReadBuffer, readTextToEnd, syncDirectory, writeAll } from "./file_io.ts";
 import { ensureHome } from "./home_dir.ts";
 import { QueueLock } from "./queue_lock.ts";
 import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
-
-const FIRST_READ_BYTES = 64 * 1024;
 
 class DenoFile implements StorageFile {
   readonly ino: number;
   #file: Deno.FsFile;
   /** Where the OS file position is, when known: a catch-up then needs no seek. */
   #position: number | undefined = 0;
-  #buffer: Uint8Array | undefined;
+  #buffer: ReadBuffer = {};
 
   constructor(file: Deno.FsFile, ino: number) {
     this.#file = file;
@@ -26,23 +24,7 @@ class DenoFile implements StorageFile {
   async readText(offset: number, onText: (text: string) => void): Promise<number> {
     if (this.#position !== offset) await this.#file.seek(offset, Deno.SeekMode.Start);
     this.#position = undefined;
-    // Most catch-ups read a few records: start small, grow for big loads.
-    let buffer = this.#buffer ??= new Uint8Array(FIRST_READ_BYTES);
-    const decoder = new TextDecoder();
-    let total = 0;
-    for (;;) {
-      const n = await this.#file.read(buffer);
-      if (n === null || n === 0) break;
-      total += n;
-      onText(decoder.decode(buffer.subarray(0, n), { stream: true }));
-      // A short read of a regular file means its end was reached.
-      if (n < buffer.length) break;
-      if (buffer.length < READ_CHUNK_BYTES) {
-        buffer = this.#buffer = new Uint8Array(READ_CHUNK_BYTES);
-      }
-    }
-    const rest = decoder.decode();
-    if (rest.length > 0) onText(rest);
+    const total = await readTextToEnd(this.#file, onText, this.#buffer);
     this.#position = offset + total;
     return total;
   }

@@ -32,44 +32,39 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** A read buffer kept between reads of one file: small at first, grown for big loads. */
+export interface ReadBuffer {
+  bytes?: Uint8Array;
+}
+
+const FIRST_READ_BYTES = 64 * 1024;
+
 /**
- * Reads `file` from `offset` to its current end, decoding UTF-8 in chunks.
- * @param file An open, readable file.
- * @param offset Where to start.
+ * Reads `file` from its current position to its end, decoding UTF-8 in chunks. Most catch-ups
+ * read a few records, so the buffer starts at 64 KiB and grows to 1 MiB only for big loads.
+ * @param file An open, readable file, positioned where reading starts.
  * @param onText Called with each decoded chunk, in order.
+ * @param buffer Reused between calls on the same file.
  * @returns The number of bytes read.
  */
-export async function readTextFrom(
+export async function readTextToEnd(
   file: Deno.FsFile,
-  offset: number,
   onText: (text: string) => void,
+  buffer: ReadBuffer = {},
 ): Promise<number> {
-  await file.seek(offset, Deno.SeekMode.Start);
+  let bytes = buffer.bytes ??= new Uint8Array(FIRST_READ_BYTES);
   const decoder = new TextDecoder();
-  const buffer = new Uint8Array(READ_CHUNK_BYTES);
   let total = 0;
   for (;;) {
-    const n = await file.read(buffer);
+    const n = await file.read(bytes);
     if (n === null || n === 0) break;
     total += n;
-    onText(decoder.decode(buffer.subarray(0, n), { stream: true }));
+    onText(decoder.decode(bytes.subarray(0, n), { stream: true }));
+    // A short read of a regular file means its end was reached.
+    if (n < bytes.length) break;
+    if (bytes.length < READ_CHUNK_BYTES) bytes = buffer.bytes = new Uint8Array(READ_CHUNK_BYTES);
   }
   const rest = decoder.decode();
   if (rest.length > 0) onText(rest);
   return total;
-}
-
-/**
- * Whether a path exists. Requires `--allow-read`.
- * @param path The path.
- * @returns `true` if something is there.
- */
-export async function pathExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

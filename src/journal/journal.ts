@@ -6,7 +6,7 @@
  */
 
 import { join } from "../platform/paths.ts";
-import { CorruptJournalError, FatalStorageError, QueueError } from "../errors.ts";
+import { FatalStorageError, QueueError } from "../errors.ts";
 import { writeSnapshotFile } from "./compaction.ts";
 import { denoStorage } from "./deno_storage.ts";
 import {
@@ -24,7 +24,7 @@ import {
 } from "./framing.ts";
 import { Mutex } from "./mutex.ts";
 import { LOCK_FILE } from "./queue_lock.ts";
-import { RecordScanner, type ScanPosition } from "./scanner.ts";
+import { damagedHeaderError, RecordScanner, type ScanPosition } from "./scanner.ts";
 import { locateTail } from "./tail.ts";
 import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
 
@@ -238,7 +238,7 @@ export class Journal<S> {
         const salt = saltOf(decoded.header.gen);
         const file = this.#file!;
         const tail = await locateTail(file, salt, newline + 1, decoded.header.seq, this.path);
-        if (tail.end < await file.size()) await file.truncate(tail.end);
+        if (tail.end < tail.size) await file.truncate(tail.end);
         let seq = tail.nextSeq;
         const txn: Transaction | undefined = bodies.length > 1 ? [seq, bodies.length] : undefined;
         const text = bodies.map((body) => encodeRecord(seq++, body, salt, txn)).join("");
@@ -266,11 +266,6 @@ export class Journal<S> {
     );
   }
 
-  /** Flushes appends not yet synced (policy `batch`). */
-  flush(): Promise<void> {
-    return this.#mutex.run(() => this.#syncNow());
-  }
-
   /** Flushes pending appends and releases the file handles. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -284,6 +279,17 @@ export class Journal<S> {
     });
   }
 
+  /** A header for a new file (fresh generation) whose first record will be `seq + 1`. */
+  #newHeader(seq: number): JournalHeader {
+    return {
+      seq,
+      format: FORMAT_VERSION,
+      gen: newGeneration(),
+      created_at: new Date(this.#now()).toISOString(),
+      snapshot_bytes: 0,
+    };
+  }
+
   #checkUsable(): void {
     if (this.#fatal) throw this.#fatal;
     if (this.#closed) throw new QueueError("Journal used after close");
@@ -291,13 +297,7 @@ export class Journal<S> {
 
   async #createIfMissing(): Promise<void> {
     if ((await this.#storage.inode(this.path)) !== undefined) return;
-    const header: JournalHeader = {
-      seq: 0,
-      format: FORMAT_VERSION,
-      gen: newGeneration(),
-      created_at: new Date(this.#now()).toISOString(),
-      snapshot_bytes: 0,
-    };
+    const header = this.#newHeader(0);
     await writeSnapshotFile(this.#storage, this.path, encodeHeader(header), "");
   }
 
@@ -360,21 +360,12 @@ export class Journal<S> {
   }
 
   #damagedHeader(reason: string): never {
-    throw new CorruptJournalError(
-      `Journal "${this.path}" has a damaged header at line 1 (${reason})`,
-      1,
-    );
+    throw damagedHeaderError(this.path, reason);
   }
 
   /** An empty journal file (created outside queuectl): give it a header, under the lock. */
   async #writeFreshHeader(): Promise<void> {
-    const header: JournalHeader = {
-      seq: 0,
-      format: FORMAT_VERSION,
-      gen: newGeneration(),
-      created_at: new Date(this.#now()).toISOString(),
-      snapshot_bytes: 0,
-    };
+    const header = this.#newHeader(0);
     const line = encodeHeader(header);
     await this.#writeDurably(line);
     this.#setHeader(header, line.length);
@@ -472,13 +463,7 @@ export class Journal<S> {
 
   async #compactLocked(): Promise<CompactionReport> {
     const bytesBefore = this.#position.offset;
-    const header: JournalHeader = {
-      seq: this.#position.nextSeq - 1,
-      format: FORMAT_VERSION,
-      gen: newGeneration(),
-      created_at: new Date(this.#now()).toISOString(),
-      snapshot_bytes: 0,
-    };
+    const header = this.#newHeader(this.#position.nextSeq - 1);
     const salt = saltOf(header.gen);
     const bodies = this.#reducer.snapshot(this.#state, this.#now());
     let seq = header.seq + 1;

@@ -4,10 +4,9 @@
  * @module
  */
 
-import { CorruptJournalError } from "../errors.ts";
-import { readTextFrom } from "./file_io.ts";
+import { readTextToEnd } from "./file_io.ts";
 import { decodeHeaderLine, type RawRecord, saltOf, verifyRecordLine } from "./framing.ts";
-import { RecordScanner } from "./scanner.ts";
+import { damagedHeaderError, RecordScanner } from "./scanner.ts";
 
 /**
  * Reads the journal at `path` from its start, calling `onRecord` with each checked line, whole
@@ -24,18 +23,13 @@ export async function readJournalLines(
   using file = await Deno.open(path, { read: true });
   let scanner: RecordScanner<RawRecord> | undefined;
   let head = "";
-  await readTextFrom(file, 0, (text) => {
+  await readTextToEnd(file, (text) => {
     if (scanner) return scanner.feed(text);
     head += text;
     const newline = head.indexOf("\n");
     if (newline < 0) return;
     const decoded = decodeHeaderLine(head.slice(0, newline));
-    if (!decoded.ok) {
-      throw new CorruptJournalError(
-        `Journal "${path}" has a damaged header at line 1 (${decoded.reason})`,
-        1,
-      );
-    }
+    if (!decoded.ok) throw damagedHeaderError(path, decoded.reason);
     const { seq, gen } = decoded.header;
     scanner = new RecordScanner<RawRecord>(
       path,

@@ -15,6 +15,37 @@ import {
   type Transaction,
 } from "./framing.ts";
 
+/**
+ * The error for a journal damaged in the middle: a bad record with valid records after it.
+ * @param path The journal.
+ * @param where e.g. `at line 12`.
+ * @param reason What is wrong with the record.
+ * @param line The line number, when known.
+ * @returns The error, pointing at `doctor`.
+ */
+export function corruptionError(
+  path: string,
+  where: string,
+  reason: string,
+  line?: number,
+): CorruptJournalError {
+  return new CorruptJournalError(
+    `Journal "${path}" is corrupt ${where} (${reason}) and valid records follow it; ` +
+      `run "queuectl doctor" to inspect and "queuectl doctor --repair" to cut it there`,
+    line,
+  );
+}
+
+/**
+ * The error for a journal whose line 1 is not a valid header.
+ * @param path The journal.
+ * @param reason What is wrong with it.
+ * @returns The error.
+ */
+export function damagedHeaderError(path: string, reason: string): CorruptJournalError {
+  return new CorruptJournalError(`Journal "${path}" has a damaged header at line 1 (${reason})`, 1);
+}
+
 /** Where scanning stands: the byte offset and line number after the last valid record. */
 export interface ScanPosition {
   /** Byte offset just past the last valid record's newline. */
@@ -192,10 +223,6 @@ export class RecordScanner<T extends Sequenced = JournalRecord> {
       return;
     }
     const bad = this.#bad!;
-    throw new CorruptJournalError(
-      `Journal "${this.#path}" is corrupt at line ${bad.line} (${bad.reason}) and valid records ` +
-        `follow it; run "queuectl doctor" to inspect and "queuectl doctor --repair" to cut it there`,
-      bad.line,
-    );
+    throw corruptionError(this.#path, `at line ${bad.line}`, bad.reason, bad.line);
   }
 }

@@ -7,6 +7,7 @@
 
 import { CorruptJournalError } from "../errors.ts";
 import { type RawRecord, type Salt, verifyRecordLine } from "./framing.ts";
+import { corruptionError } from "./scanner.ts";
 import type { StorageFile } from "./storage.ts";
 
 const FIRST_WINDOW = 64 * 1024;
@@ -18,6 +19,8 @@ export interface JournalTail {
   end: number;
   /** Sequence number of the next record. */
   nextSeq: number;
+  /** The file's size when it was searched: bytes from `end` to here are to be cut. */
+  size: number;
 }
 
 /**
@@ -40,11 +43,11 @@ export async function locateTail(
 ): Promise<JournalTail> {
   const size = await file.size();
   const last = await findBackwards(file, salt, headerEnd, size, () => true);
-  if (!last) return { end: headerEnd, nextSeq: headerSeq + 1 };
+  if (!last) return { end: headerEnd, nextSeq: headerSeq + 1, size };
   await checkRecentRecords(file, salt, headerEnd, headerSeq, last.end, path);
   const { record, end } = last;
   const txn = record.txn;
-  if (!txn || record.seq === txn[0] + txn[1] - 1) return { end, nextSeq: record.seq + 1 };
+  if (!txn || record.seq === txn[0] + txn[1] - 1) return { end, nextSeq: record.seq + 1, size };
   // An unfinished transaction: everything from its first record on is torn. Its first record
   // may be the last valid line itself.
   const first = await findBackwards(file, salt, headerEnd, last.end, (r) => r.seq === txn[0]);
@@ -54,7 +57,7 @@ export async function locateTail(
         `run "queuectl doctor" to inspect and "queuectl doctor --repair" to cut it there`,
     );
   }
-  return { end: first.start, nextSeq: txn[0] };
+  return { end: first.start, nextSeq: txn[0], size };
 }
 
 /**
@@ -87,11 +90,7 @@ async function checkRecentRecords(
       const reason = decoded.ok
         ? `sequence number ${seq} where ${expected} was expected`
         : decoded.reason;
-      throw new CorruptJournalError(
-        `Journal "${path}" is corrupt ${where} (${reason}) and valid records follow it; ` +
-          `run "queuectl doctor" to inspect and "queuectl doctor --repair" to cut it there`,
-        line,
-      );
+      throw corruptionError(path, where, reason, line);
     }
     expected = seq + 1;
     if (line !== undefined) line++;
