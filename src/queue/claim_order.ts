@@ -1,6 +1,7 @@
 /**
  * Which job a worker claims next: highest priority first, then the earliest due, then the first
- * enqueued (FIFO).
+ * enqueued (FIFO). The store claims through the heap index (`claim_queue.ts`); `pickNextJob` and
+ * `nextDueTime` scan every job and are the specification that index is tested against.
  * @module
  */
 

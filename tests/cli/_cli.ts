@@ -6,6 +6,7 @@
 
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
+import type { Job } from "../../src/queue/mod.ts";
 import { waitFor, withTempHome } from "../_temp_home.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
@@ -84,29 +85,8 @@ export async function json<T = unknown>(home: string, args: string[]): Promise<T
   return JSON.parse(await ok(home, [...args, "--json"])) as T;
 }
 
-/** A job as `show --json` prints it. */
-export interface JobJson {
-  id: string;
-  command: string;
-  state: string;
-  attempts: number;
-  max_retries: number;
-  priority: number;
-  run_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  next_run_at: string | null;
-  exit_code: number | null;
-  last_error: string | null;
-  worker_id: string | null;
-  history: {
-    attempt: number;
-    started_at: string;
-    finished_at: string | null;
-    outcome: string | null;
-    exit_code: number | null;
-  }[];
-}
+/** A job as `show --json` prints it: the public view. */
+export type JobJson = Job;
 
 /** A worker as `status --json` prints it. */
 export interface WorkerJson {

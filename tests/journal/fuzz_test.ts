@@ -19,12 +19,17 @@ async function validJournal(groups: number[][]): Promise<{ bytes: Uint8Array; va
   return { bytes: encoder.encode(disk.fileText("journal.jsonl")!), values: groups.flat() };
 }
 
-/** Loads `bytes` as a journal: the values, or the refusal; anything else fails the property. */
-async function load(bytes: Uint8Array): Promise<number[] | CorruptJournalError> {
-  const disk = SimulatedStorage.fromImage({
+/** A simulated disk holding `bytes` as the journal. */
+function diskWith(bytes: Uint8Array): SimulatedStorage {
+  return SimulatedStorage.fromImage({
     names: new Map([["journal.jsonl", 1]]),
     contents: new Map([[1, bytes]]),
   });
+}
+
+/** Loads `bytes` as a journal: the values, or the refusal; anything else fails the property. */
+async function load(bytes: Uint8Array): Promise<number[] | CorruptJournalError> {
+  const disk = diskWith(bytes);
   const journal = await Journal.open<ListState>(HOME, { reducer: listReducer(), storage: disk });
   try {
     return [...(await journal.refresh()).values];
@@ -147,10 +152,7 @@ Deno.test("fuzz: an append without replay on a mutated journal lands after a val
         const { bytes, values } = await validJournal(groups);
         let damaged = bytes;
         for (const m of mutations) damaged = mutate(damaged, m);
-        const disk = SimulatedStorage.fromImage({
-          names: new Map([["journal.jsonl", 1]]),
-          contents: new Map([[1, damaged]]),
-        });
+        const disk = diskWith(damaged);
         const journal = await Journal.open<ListState>(HOME, {
           reducer: listReducer(),
           storage: disk,

@@ -25,56 +25,42 @@ Deno.test("4 processes claiming from 2,000 jobs claim every job exactly once", a
   });
 });
 
-Deno.test("4 processes batch-enqueuing 1,000 jobs each during compactions store exactly 4,000", async () => {
-  await withTempHome(async (home) => {
-    const setup = await JournalQueueStore.open(home);
-    await setup.setConfig("compact_threshold", 16 * 1024);
-    await setup.close();
-    const stopFile = join(home, "stop-compacting");
-    const compactor = spawnFixture("fixtures/compactor.ts", [home, stopFile]);
-    const enqueuers = [1, 2, 3, 4].map(() =>
-      spawnFixture("fixtures/enqueuer.ts", [home, "1000", "25"])
-    );
-    const acknowledged = (await Promise.all(enqueuers.map(outputLines))).flat();
-    await Deno.writeTextFile(stopFile, "");
-    const [compactions] = await outputLines(compactor);
-    assert.ok(Number(compactions) > 0, "compactions ran meanwhile");
-    assert.equal(acknowledged.length, 4000);
-    assert.equal(new Set(acknowledged).size, 4000, "no id acknowledged twice");
-    const after = await JournalQueueStore.open(home);
-    const stored = (await after.listJobs()).map((job) => job.id);
-    await after.close();
-    assert.equal(stored.length, 4000);
-    assert.deepEqual(new Set(stored), new Set(acknowledged));
-    const lines = (await Deno.readTextFile(join(home, "journal.jsonl"))).trim().split("\n");
-    const seqs = lines.map((line) => JSON.parse(line).seq as number);
-    assert.ok(seqs.every((seq, i) => i === 0 || seq === seqs[i - 1]! + 1), "consecutive seqs");
+for (
+  const [mode, name] of [
+    [
+      "enqueue",
+      "4 processes batch-enqueuing 1,000 jobs each during compactions store exactly 4,000",
+    ],
+    [
+      "submit",
+      "4 processes appending 1,000 jobs each without replay, during compactions, store exactly 4,000",
+    ],
+  ] as const
+) {
+  Deno.test(name, async () => {
+    await withTempHome(async (home) => {
+      const setup = await JournalQueueStore.open(home);
+      await setup.setConfig("compact_threshold", 16 * 1024);
+      await setup.close();
+      const stopFile = join(home, "stop-compacting");
+      const compactor = spawnFixture("fixtures/compactor.ts", [home, stopFile]);
+      const enqueuers = [1, 2, 3, 4].map(() =>
+        spawnFixture("fixtures/enqueuer.ts", [home, "1000", "25", mode])
+      );
+      const acknowledged = (await Promise.all(enqueuers.map(outputLines))).flat();
+      await Deno.writeTextFile(stopFile, "");
+      const [compactions] = await outputLines(compactor);
+      assert.ok(Number(compactions) > 0, "compactions ran meanwhile");
+      assert.equal(acknowledged.length, 4000);
+      assert.equal(new Set(acknowledged).size, 4000, "no id acknowledged twice");
+      const after = await JournalQueueStore.open(home);
+      const stored = (await after.listJobs()).map((job) => job.id);
+      await after.close();
+      assert.equal(stored.length, 4000);
+      assert.deepEqual(new Set(stored), new Set(acknowledged));
+      const lines = (await Deno.readTextFile(join(home, "journal.jsonl"))).trim().split("\n");
+      const seqs = lines.map((line) => JSON.parse(line).seq as number);
+      assert.ok(seqs.every((seq, i) => i === 0 || seq === seqs[i - 1]! + 1), "consecutive seqs");
+    });
   });
-});
-
-Deno.test("4 processes appending 1,000 jobs each without replay, during compactions, store exactly 4,000", async () => {
-  await withTempHome(async (home) => {
-    const setup = await JournalQueueStore.open(home);
-    await setup.setConfig("compact_threshold", 16 * 1024);
-    await setup.close();
-    const stopFile = join(home, "stop-compacting");
-    const compactor = spawnFixture("fixtures/compactor.ts", [home, stopFile]);
-    const enqueuers = [1, 2, 3, 4].map(() =>
-      spawnFixture("fixtures/enqueuer.ts", [home, "1000", "25", "submit"])
-    );
-    const acknowledged = (await Promise.all(enqueuers.map(outputLines))).flat();
-    await Deno.writeTextFile(stopFile, "");
-    const [compactions] = await outputLines(compactor);
-    assert.ok(Number(compactions) > 0, "compactions ran meanwhile");
-    assert.equal(acknowledged.length, 4000);
-    assert.equal(new Set(acknowledged).size, 4000, "no id acknowledged twice");
-    const after = await JournalQueueStore.open(home);
-    const stored = (await after.listJobs()).map((job) => job.id);
-    await after.close();
-    assert.equal(stored.length, 4000);
-    assert.deepEqual(new Set(stored), new Set(acknowledged));
-    const lines = (await Deno.readTextFile(join(home, "journal.jsonl"))).trim().split("\n");
-    const seqs = lines.map((line) => JSON.parse(line).seq as number);
-    assert.ok(seqs.every((seq, i) => i === 0 || seq === seqs[i - 1]! + 1), "consecutive seqs");
-  });
-});
+}
