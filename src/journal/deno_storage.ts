@@ -29,20 +29,6 @@ class DenoFile implements StorageFile {
     return total;
   }
 
-  async readHead(max: number): Promise<Uint8Array> {
-    this.#position = undefined;
-    await this.#file.seek(0, Deno.SeekMode.Start);
-    const buffer = new Uint8Array(max);
-    let length = 0;
-    while (length < max) {
-      const n = await this.#file.read(buffer.subarray(length));
-      if (n === null || n === 0) break;
-      length += n;
-      if (buffer.subarray(0, length).includes(10)) break;
-    }
-    return buffer.subarray(0, length);
-  }
-
   async readAt(offset: number, length: number): Promise<Uint8Array> {
     this.#position = undefined;
     await this.#file.seek(offset, Deno.SeekMode.Start);

@@ -225,7 +225,7 @@ export class Journal<S> {
           await this.#append(bodies, true);
           return;
         }
-        const head = new TextDecoder().decode(await this.#file!.readHead(HEADER_PROBE_BYTES));
+        const head = new TextDecoder().decode(await this.#file!.readAt(0, HEADER_PROBE_BYTES));
         const newline = head.indexOf("\n");
         if (newline < 0) {
           // An empty or headerless file: the ordinary path creates or refuses it.

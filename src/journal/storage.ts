@@ -13,8 +13,6 @@ export interface StorageFile {
    * @returns The number of bytes read.
    */
   readText(offset: number, onText: (text: string) => void): Promise<number>;
-  /** Reads up to `max` bytes from the start. */
-  readHead(max: number): Promise<Uint8Array>;
   /** Reads `length` bytes from `offset` (fewer at the end of the file). */
   readAt(offset: number, length: number): Promise<Uint8Array>;
   /** The file's current size in bytes. */

@@ -27,22 +27,3 @@ export function parseDuration(text: string): number | undefined {
   const seconds = Number(match[1]) * UNIT_SECONDS[match[2] ?? "s"]!;
   return Number.isFinite(seconds) ? seconds : undefined;
 }
-
-/**
- * Formats seconds compactly for people: `90` → `1m30s`, `0.5` → `500ms`.
- * @param seconds A non-negative number of seconds.
- * @returns The text.
- */
-export function formatDuration(seconds: number): string {
-  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
-  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
-  const parts: string[] = [];
-  let rest = Math.round(seconds);
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.slice(0, 2).join("");
-}

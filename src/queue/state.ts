@@ -92,15 +92,3 @@ export function putJob(state: QueueState, job: StoredJob): void {
   state.counts[job.state]++;
   offerJob(state, job);
 }
-
-/**
- * Removes a job, keeping the per-state counts right.
- * @param state The queue state.
- * @param id The job's id.
- */
-export function dropJob(state: QueueState, id: string): void {
-  const job = state.jobs.get(id);
-  if (!job) return;
-  state.counts[job.state]--;
-  state.jobs.delete(id);
-}

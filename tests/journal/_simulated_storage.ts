@@ -78,9 +78,6 @@ class SimFile implements StorageFile {
     if (slice.length > 0) onText(new TextDecoder().decode(slice));
     return Promise.resolve(slice.length);
   }
-  readHead(max: number): Promise<Uint8Array> {
-    return Promise.resolve(this.#disk.inodeData(this.ino).slice(0, max));
-  }
   readAt(offset: number, length: number): Promise<Uint8Array> {
     return Promise.resolve(this.#disk.inodeData(this.ino).slice(offset, offset + length));
   }
