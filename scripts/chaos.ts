@@ -127,6 +127,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       args: [
         "run",
         "--quiet",
+        "--no-prompt",
         ...PERMISSION_FLAGS,
         `--config=${CONFIG}`,
         MAIN,
@@ -154,6 +155,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       args: [
         "run",
         "--quiet",
+        "--no-prompt",
         ...PERMISSION_FLAGS,
         `--config=${CONFIG}`,
         ENQUEUER,
@@ -302,6 +304,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       args: [
         "run",
         "--quiet",
+        "--no-prompt",
         ...PERMISSION_FLAGS,
         `--config=${CONFIG}`,
         MAIN,

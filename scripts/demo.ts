@@ -20,7 +20,15 @@ function shellQuote(arg: string): string {
 async function q(...args: string[]): Promise<number> {
   console.log(`\n$ queuectl ${args.map(shellQuote).join(" ")}`);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMISSION_FLAGS, `--config=${CONFIG}`, MAIN, ...args],
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...PERMISSION_FLAGS,
+      `--config=${CONFIG}`,
+      MAIN,
+      ...args,
+    ],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
@@ -33,7 +41,16 @@ async function q(...args: string[]): Promise<number> {
 
 async function quietJson(...args: string[]): Promise<unknown> {
   const { stdout } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMISSION_FLAGS, `--config=${CONFIG}`, MAIN, ...args, "--json"],
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...PERMISSION_FLAGS,
+      `--config=${CONFIG}`,
+      MAIN,
+      ...args,
+      "--json",
+    ],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "null",

@@ -13,6 +13,7 @@ export const ENV_VARS = [
   "FORCE_COLOR", // read by node:util styleText
   "INIT_CWD", // the directory `deno task` was started from, for relative paths
   "QUEUECTL_DEBUG", // print stack traces
+  "QUEUECTL_LOCK_TIMEOUT", // how long a command waits for the queue lock
 ];
 
 /**
@@ -22,12 +23,13 @@ export const ENV_VARS = [
  * - `--allow-run` (unscoped): jobs run `sh -c`, workers are spawned from `Deno.execPath()`, and
  *   killing a job's process group (`Deno.kill(-pid)`) needs run permission for any process.
  * - `--allow-env=…`: only the variables above.
- * - `--allow-sys=hostname`: workers record their host, so liveness is only judged by pid on it.
+ * - `--allow-sys=hostname,uid`: workers record their host, so liveness is only judged by pid on
+ *   it; the uid tells whether the queue home and its files belong to the user running queuectl.
  */
 export const PERMISSION_FLAGS = [
   "--allow-read",
   "--allow-write",
   "--allow-run",
   `--allow-env=${ENV_VARS.join(",")}`,
-  "--allow-sys=hostname",
+  "--allow-sys=hostname,uid",
 ];

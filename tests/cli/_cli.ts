@@ -42,6 +42,7 @@ export async function queuectl(
     args: [
       "run",
       "--quiet",
+      "--no-prompt",
       ...PERMISSION_FLAGS,
       `--config=${CONFIG}`,
       MAIN,

@@ -162,6 +162,7 @@ Deno.test("worker start --foreground runs until SIGTERM, then drains and exits 0
       args: [
         "run",
         "--quiet",
+        "--no-prompt",
         ...PERMISSION_FLAGS,
         main,
         "--home",
