@@ -186,16 +186,20 @@ export class Journal<S> {
    * Runs one atomic read-decide-append step: takes the lock, catches up, repairs a torn tail, lets
    * `decide` choose records from the fresh state, appends them in one write, syncs per policy,
    * applies them, and compacts if the journal has grown past its threshold.
-   * @param decide Pure decision over the fresh state; must not keep references past its return.
+   * @param decide Decision over the fresh state; must not keep references past its return. It may
+   *   be async (e.g. to probe whether a process is alive) but then holds the lock while it waits.
    * @param options `durable: false` to skip the fsync for this append.
    * @returns What `decide` returned as `result`.
    */
-  transact<T>(decide: (state: S) => Decision<T>, options: TransactOptions = {}): Promise<T> {
+  transact<T>(
+    decide: (state: S) => Decision<T> | Promise<Decision<T>>,
+    options: TransactOptions = {},
+  ): Promise<T> {
     return this.#mutex.run(() =>
       this.#lock.withLock(async () => {
         this.#checkUsable();
         await this.#catchUp(true);
-        const decision = decide(this.#state);
+        const decision = await decide(this.#state);
         if (decision.records.length > 0) {
           await this.#append(decision.records, options.durable ?? true);
           await this.#maybeCompact();
