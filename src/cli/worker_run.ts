@@ -1,6 +1,7 @@
 /**
  * `queuectl worker run`: one worker loop in this process. Internal: `worker start` spawns it.
- * SIGTERM or Ctrl-C drains (the running job finishes); a second one stops now (kill, requeue).
+ * SIGTERM drains (the running job finishes), however often it comes; a SIGINT after an earlier
+ * stop signal (a second Ctrl-C) stops now (kill, requeue).
  * @module
  */
 
@@ -50,17 +51,26 @@ export const workerRunCommand: CommandSpec = {
         id: (options.id as string | undefined) ?? makeWorkerId(),
         log,
       });
-      let signals = 0;
-      const onSignal = () => {
-        worker.requestStop(++signals === 1 ? "drain" : "now");
+      // SIGTERM (`worker stop`, or a first Ctrl-C forwarded by `worker start --foreground`)
+      // drains, however often it comes: a stop `--now` is read from the journal by checkIn.
+      // Only a SIGINT after an earlier stop signal (a second Ctrl-C) stops now.
+      let stopping = false;
+      const onTerm = () => {
+        stopping = true;
+        worker.requestStop("drain");
         worker.checkIn();
       };
-      const signalNames: Deno.Signal[] = ["SIGTERM", "SIGINT"];
-      for (const name of signalNames) Deno.addSignalListener(name, onSignal);
+      const onInt = () => {
+        worker.requestStop(stopping ? "now" : "drain");
+        stopping = true;
+        worker.checkIn();
+      };
+      const listeners: [Deno.Signal, () => void][] = [["SIGTERM", onTerm], ["SIGINT", onInt]];
+      for (const [name, listener] of listeners) Deno.addSignalListener(name, listener);
       try {
         await worker.run();
       } finally {
-        for (const name of signalNames) Deno.removeSignalListener(name, onSignal);
+        for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
         await store.close();
       }
       return 0;

@@ -31,24 +31,29 @@ Examples:
     // Open the store first: a bad home or a corrupt journal fails here, before any spawn.
     return await context.withStore(async (store) => {
       // In the foreground, listen before spawning: a Ctrl-C during start-up must reach workers.
-      let signals = 0;
-      let missed = 0;
+      let interrupts = 0;
+      let missed: Deno.Signal[] = [];
       let workers: StartedWorker[] = [];
       let registered = false;
-      const forward = () => {
+      // SIGTERM, and a first Ctrl-C, drain; only a second Ctrl-C stops now.
+      const forward = (received: Deno.Signal) => {
         // A worker handles signals once registered; before that, SIGTERM would just kill it.
-        if (!registered) return void missed++;
-        signals++;
+        if (!registered) return void missed.push(received);
+        const now = received === "SIGINT" && ++interrupts > 1;
         for (const worker of workers) {
           try {
-            Deno.kill(worker.pid, signals === 1 ? "SIGTERM" : "SIGINT");
+            Deno.kill(worker.pid, now ? "SIGINT" : "SIGTERM");
           } catch {
             // Already gone.
           }
         }
       };
-      const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-      if (foreground) { for (const name of names) Deno.addSignalListener(name, forward); }
+      const onInt = () => forward("SIGINT");
+      const onTerm = () => forward("SIGTERM");
+      const listeners: [Deno.Signal, () => void][] = [["SIGINT", onInt], ["SIGTERM", onTerm]];
+      if (foreground) {
+        for (const [name, listener] of listeners) Deno.addSignalListener(name, listener);
+      }
       try {
         workers = await spawnWorkers(home, count, !foreground);
         try {
@@ -77,11 +82,15 @@ Examples:
           `${count} worker(s) running in the foreground; Ctrl-C stops them gracefully`,
         );
         // Signals that came while the workers were starting are passed on now.
-        for (; missed > 0; missed--) forward();
+        const early = missed;
+        missed = [];
+        for (const signal of early) forward(signal);
         const statuses = await Promise.all(workers.map((w) => w.child.status));
         return statuses.every((s) => s.success) ? 0 : 1;
       } finally {
-        if (foreground) { for (const name of names) Deno.removeSignalListener(name, forward); }
+        if (foreground) {
+          for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+        }
       }
     });
   },

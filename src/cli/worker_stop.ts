@@ -5,7 +5,7 @@
 
 import { QueueError } from "../errors.ts";
 import { parseDuration } from "../queue/duration.ts";
-import { hostName, killOrphanedJobs, localLivenessProbe } from "../worker/mod.ts";
+import { hostName, killOrphanedRun, localLivenessProbe } from "../worker/mod.ts";
 import { type CommandSpec, secondsOption } from "./command.ts";
 
 export const workerStopCommand: CommandSpec = {
@@ -50,8 +50,8 @@ Examples:
       for (;;) {
         await store.recoverLostWorkers({
           probe,
-          beforeRecover: async (worker) => {
-            await killOrphanedJobs(worker);
+          releaseRun: async (job, worker) => {
+            await killOrphanedRun(job, worker);
           },
         });
         const remaining = (await store.listWorkers()).filter((w) =>

@@ -245,6 +245,22 @@ export class JournalQueueStore implements QueueStore {
     });
   }
 
+  release(claim: Claim, reason: string): Promise<boolean> {
+    return this.#journal.transact((state) => {
+      const job = this.#heldJob(state, claim);
+      if (!job) return { records: [], result: false };
+      const exhausted = job.attempts > job.max_retries;
+      const record = recoverRecord(
+        this.#at(),
+        job.id,
+        claim.lease,
+        exhausted ? "dead" : "pending",
+        reason,
+      );
+      return { records: [record], result: true };
+    });
+  }
+
   #heldJob(state: QueueState, claim: Claim): StoredJob | undefined {
     const job = state.jobs.get(claim.job.id);
     if (!job || job.state !== "processing" || job.lease !== claim.lease) return undefined;
@@ -276,56 +292,108 @@ export class JournalQueueStore implements QueueStore {
   workerExited(workerId: string): Promise<void> {
     return this.#journal.transact((state) => {
       const worker = state.workers.get(workerId);
-      const live = worker && (worker.status === "running" || worker.status === "stopping");
-      return { records: live ? [exitRecord(this.#at(), workerId)] : [], result: undefined };
+      if (!worker || !isLive(worker)) return { records: [], result: undefined };
+      // A worker never leaves a claim behind: whatever it still holds (its run's end could not be
+      // recorded) is recovered in the same transaction as its exit.
+      const at = this.#at();
+      const records: RecordBody[] = [];
+      for (const job of state.jobs.values()) {
+        if (job.state !== "processing" || job.worker_id !== workerId || job.lease === null) {
+          continue;
+        }
+        const exhausted = job.attempts > job.max_retries;
+        const error = `worker ${workerId} exited during attempt ${job.attempts} ` +
+          "without recording how it went";
+        records.push(recoverRecord(at, job.id, job.lease, exhausted ? "dead" : "pending", error));
+      }
+      records.push(exitRecord(at, workerId));
+      return { records, result: undefined };
     });
   }
 
   async recoverLostWorkers(options: RecoveryOptions): Promise<RecoveryReport> {
-    const { probe, exceptWorkerId, beforeRecover } = options;
+    const { probe, exceptWorkerId, releaseRun } = options;
     const report: RecoveryReport = { lostWorkers: [], requeued: [], dead: [] };
-    const state = await this.#journal.refresh();
-    const stallMs = state.config.stall_timeout * 1000;
-    const suspects = new Map<string, { heartbeat: string; reason: string }>();
-    for (const worker of state.workers.values()) {
-      if (worker.id === exceptWorkerId) continue;
-      if (worker.status !== "running" && worker.status !== "stopping") continue;
-      const silentMs = this.#now() - worker.heartbeatMs;
-      let reason: string | undefined;
-      if (silentMs > stallMs) reason = `no heartbeat for ${Math.round(silentMs / 1000)}s`;
-      else if ((await probe(worker)) === false) reason = `process ${worker.pid} is gone`;
-      if (reason) suspects.set(worker.id, { heartbeat: worker.heartbeat, reason });
+    // A look without the lock first: nearly every call finds nothing to do and takes no lock.
+    const seen = await this.#journal.refresh();
+    if (
+      !(await this.#anyLostWorker(seen, probe, exceptWorkerId)) && orphanedRuns(seen).length === 0
+    ) {
+      return report;
     }
-    if (suspects.size === 0) return report;
-    if (beforeRecover) {
-      for (const id of suspects.keys()) {
-        const worker = state.workers.get(id)!;
-        const held = [...state.jobs.values()].filter((job) =>
-          job.state === "processing" && job.worker_id === id
-        );
-        await beforeRecover({ ...worker }, held.map(jobView));
-      }
-    }
-    return await this.#journal.transact((fresh) => {
+    // 1. The verdict, under the lock on the fresh state, recorded before anything is killed.
+    report.lostWorkers = await this.#journal.transact(async (state) => {
       const at = this.#at();
-      const records = [];
-      for (const [id, suspect] of suspects) {
-        const worker = fresh.workers.get(id);
-        // It may have heartbeated or exited since the lockless look: then it is not lost.
-        if (!worker || worker.heartbeat !== suspect.heartbeat) continue;
-        if (worker.status !== "running" && worker.status !== "stopping") continue;
-        records.push(lostRecord(at, id, suspect.reason));
-        report.lostWorkers.push(id);
-        for (const job of fresh.jobs.values()) {
-          if (job.state !== "processing" || job.worker_id !== id || job.lease === null) continue;
-          const exhausted = job.attempts > job.max_retries;
-          const error = `worker ${id} was lost during attempt ${job.attempts} (${suspect.reason})`;
-          records.push(recoverRecord(at, job.id, job.lease, exhausted ? "dead" : "pending", error));
-          (exhausted ? report.dead : report.requeued).push(job.id);
-        }
+      const records: RecordBody[] = [];
+      const lost: string[] = [];
+      for (const worker of state.workers.values()) {
+        if (worker.id === exceptWorkerId || !isLive(worker)) continue;
+        const reason = await this.#lostReason(state, worker, probe);
+        if (reason === undefined) continue;
+        records.push(lostRecord(at, worker.id, reason));
+        lost.push(worker.id);
+      }
+      return { records, result: lost };
+    });
+    // 2. Runs whose worker is not live (lost now, earlier, or gone without settling them): kill
+    // what they left running, without the lock.
+    const orphans = orphanedRuns(this.#journal.state);
+    if (orphans.length === 0) return report;
+    for (const orphan of orphans) await releaseRun?.(jobView(orphan.job), orphan.worker);
+    // 3. Recover each of them whose claim is still the same and whose worker is still not live.
+    return await this.#journal.transact((state) => {
+      const at = this.#at();
+      const records: RecordBody[] = [];
+      for (const { job: seenJob } of orphans) {
+        const job = state.jobs.get(seenJob.id);
+        if (!job || job.state !== "processing" || job.lease === null) continue;
+        if (job.lease !== seenJob.lease) continue;
+        const worker = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
+        if (worker && isLive(worker)) continue;
+        const how = worker?.status === "lost"
+          ? `was lost during attempt ${job.attempts}${worker.reason ? ` (${worker.reason})` : ""}`
+          : `ended during attempt ${job.attempts} without recording how it went`;
+        const exhausted = job.attempts > job.max_retries;
+        const error = `worker ${job.worker_id} ${how}`;
+        records.push(recoverRecord(at, job.id, job.lease, exhausted ? "dead" : "pending", error));
+        (exhausted ? report.dead : report.requeued).push(job.id);
       }
       return { records, result: report };
     });
+  }
+
+  /** Whether any live worker looks lost, on a state read without the lock. */
+  async #anyLostWorker(
+    state: QueueState,
+    probe: RecoveryOptions["probe"],
+    exceptWorkerId: string | undefined,
+  ): Promise<boolean> {
+    for (const worker of state.workers.values()) {
+      if (worker.id === exceptWorkerId || !isLive(worker)) continue;
+      if ((await this.#lostReason(state, worker, probe)) !== undefined) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Why a live worker is lost, or `undefined` if it is not: its process is gone (same host), or,
+   * where its process cannot be checked (another host), its heartbeat is older than
+   * `stall_timeout`. A process known alive is never lost, however late its heartbeat: it may be
+   * waiting for the lock behind a slow holder, or be stopped, and then it still runs its job.
+   */
+  async #lostReason(
+    state: QueueState,
+    worker: WorkerEntry,
+    probe: RecoveryOptions["probe"],
+  ): Promise<string | undefined> {
+    const alive = await probe(worker);
+    if (alive === true) return undefined;
+    if (alive === false) return `process ${worker.pid} is gone`;
+    const silentMs = this.#now() - worker.heartbeatMs;
+    if (silentMs > state.config.stall_timeout * 1000) {
+      return `no heartbeat for ${Math.round(silentMs / 1000)}s`;
+    }
+    return undefined;
   }
 
   requestStop(mode: StopMode): Promise<WorkerEntry[]> {
@@ -418,4 +486,27 @@ export class JournalQueueStore implements QueueStore {
   close(): Promise<void> {
     return this.#journal.close();
   }
+}
+
+/** Whether a worker counts as running: it may hold jobs and must be judged if it vanishes. */
+function isLive(worker: WorkerEntry): boolean {
+  return worker.status === "running" || worker.status === "stopping";
+}
+
+/** A run whose worker is no longer live, as seen at one moment. */
+interface OrphanedRun {
+  job: StoredJob;
+  worker: WorkerEntry | undefined;
+}
+
+function orphanedRuns(state: QueueState): OrphanedRun[] {
+  const orphans: OrphanedRun[] = [];
+  if (state.counts.processing === 0) return orphans;
+  for (const job of state.jobs.values()) {
+    if (job.state !== "processing") continue;
+    const worker = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
+    if (worker && isLive(worker)) continue;
+    orphans.push({ job: { ...job }, worker: worker ? { ...worker } : undefined });
+  }
+  return orphans;
 }

@@ -137,7 +137,17 @@ function applyClaim(state: QueueState, r: Fields & JournalRecord, at: string): v
   job.history.push(attempt);
   if (job.history.length > HISTORY_LIMIT) job.history.splice(0, job.history.length - HISTORY_LIMIT);
   const entry = state.workers.get(worker);
-  if (entry) entry.job = job.id;
+  if (entry) {
+    entry.job = job.id;
+    signOfLife(entry, at);
+  }
+}
+
+/** A claim or a settle by a worker shows it alive as much as a heartbeat does. */
+function signOfLife(entry: WorkerEntry, at: string): void {
+  if (entry.status !== "running" && entry.status !== "stopping") return;
+  entry.heartbeat = at;
+  entry.heartbeatMs = Date.parse(at);
 }
 
 function applyRunEnd(state: QueueState, r: Fields & JournalRecord, at: string): void {
@@ -145,6 +155,8 @@ function applyRunEnd(state: QueueState, r: Fields & JournalRecord, at: string): 
   if (!job || job.state !== "processing" || job.lease !== r.lease) return;
   const entry = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
   if (entry && entry.job === job.id) entry.job = null;
+  // Recovery is another process's doing; every other end of a run is the worker's own.
+  if (entry && r.op !== "recover") signOfLife(entry, at);
   const last = job.history[job.history.length - 1];
   job.lease = null;
   job.updated_at = at;

@@ -15,6 +15,7 @@ import { readFields } from "./top_level_fields.ts";
 
 /** Fields each record type needs besides `op` and `id`. */
 const OP_AND_ID = ["op", "id"] as const;
+const AT = ["at"] as const;
 const HELD_FIELDS = ["worker_id", "lease"] as const;
 const MORE_FIELDS: Record<string, readonly string[]> = {
   job: ["state"],
@@ -68,7 +69,7 @@ export class StatusTally {
         if (current !== "pending" && current !== "failed") return;
         this.#set(id, "processing");
         this.#held.set(id, { lease: raw.seq, worker: f.get("worker") ?? null });
-        this.#setWorkerJob(f.get("worker"), id);
+        this.#setWorkerJob(f.get("worker"), id, line);
         return;
       case "retry":
         if (current === "dead") this.#set(id, "pending");
@@ -82,6 +83,7 @@ export class StatusTally {
         this.#held.delete(id);
         const worker = held.worker === null ? undefined : this.#workers.workers.get(held.worker);
         if (worker && worker.job === id) worker.job = null;
+        if (worker && op !== "recover") signOfLife(worker, line);
         const state = f.get("state");
         if (op === "complete") this.#set(id, "completed");
         else if (op === "fail") this.#set(id, state === "dead" ? "dead" : "failed");
@@ -113,8 +115,21 @@ export class StatusTally {
     else this.#states.set(id, state);
   }
 
-  #setWorkerJob(workerId: string | undefined, jobId: string): void {
+  #setWorkerJob(workerId: string | undefined, jobId: string, line: string): void {
     const worker = workerId === undefined ? undefined : this.#workers.workers.get(workerId);
-    if (worker) worker.job = jobId;
+    if (!worker) return;
+    worker.job = jobId;
+    signOfLife(worker, line);
   }
+}
+
+/** As the reducer does: a claim or settle by a live worker counts as its heartbeat. */
+function signOfLife(worker: WorkerEntry, line: string): void {
+  if (worker.status !== "running" && worker.status !== "stopping") return;
+  const f = new Map<string, string>();
+  readFields(line, AT, f, 1);
+  const at = f.get("at");
+  if (at === undefined) return;
+  worker.heartbeat = at;
+  worker.heartbeatMs = Date.parse(at);
 }

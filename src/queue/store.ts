@@ -48,15 +48,16 @@ export type LivenessProbe = (worker: WorkerEntry) => Promise<boolean | undefined
 
 /** How to find and handle lost workers. */
 export interface RecoveryOptions {
-  /** Tells whether a worker's process is alive. */
+  /** Tells whether a worker's process is alive; a `true` from it outweighs a late heartbeat. */
   probe: LivenessProbe;
   /** A worker not to judge (the caller itself). */
   exceptWorkerId?: string;
   /**
-   * Called for each lost worker, with the jobs it held, before they are recovered: the place to
-   * kill what the dead worker left running, so that a job never runs twice at once.
+   * Called for each run whose worker is no longer live (lost, or exited without settling it),
+   * after that worker was recorded lost and before the job is recovered: the place to kill what
+   * the run left running, so that a recovered job never runs twice at once.
    */
-  beforeRecover?: (worker: WorkerEntry, jobs: Job[]) => Promise<void>;
+  releaseRun?: (job: Job, worker: WorkerEntry | undefined) => Promise<void>;
 }
 
 /** What a recovery pass did. */
@@ -99,6 +100,11 @@ export interface QueueStore {
   ): Promise<{ outcome: SettleOutcome; next: Claim | null }>;
   /** Returns a claimed job to pending without counting the run (stop `--now`). */
   requeue(claim: Claim, reason: string): Promise<boolean>;
+  /**
+   * Ends a claimed run whose outcome could not be recorded: the run counts, and the job goes back
+   * to pending (dead when no run is left). `false` when the claim was no longer current.
+   */
+  release(claim: Claim, reason: string): Promise<boolean>;
   /** Records a new worker process as running. */
   registerWorker(registration: WorkerRegistration): Promise<void>;
   /** Records that a worker is alive; returns its entry so it can see stop requests. */

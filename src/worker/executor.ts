@@ -8,7 +8,9 @@
  */
 
 import { dirname } from "../platform/paths.ts";
+import { clampTimerMs, type LongTimer, setLongTimeout } from "../platform/timers.ts";
 import type { RunResult } from "../queue/mod.ts";
+import { killRunLeftovers } from "./orphans.ts";
 import { killProcessGroup } from "./process_group.ts";
 
 /** What to run. */
@@ -42,19 +44,14 @@ export const DEFAULT_KILL_GRACE_MS = 5000;
 export const OUTPUT_TAIL_BYTES = 512;
 
 /**
- * The line the job's shell runs before the command: create the log owner-only (umask 077) and
- * send both streams to it, then restore the worker's umask for the job. The command follows on
- * the next line, so it runs exactly as `sh -c <command>` would, in the same shell.
+ * The line the job's shell runs before the command: send both streams to the log file, which the
+ * worker created owner-only beforehand. The command follows on the next line, so it runs exactly
+ * as `sh -c <command>` would, in the same shell, with the worker's umask (the user's).
  */
-const REDIRECT_PREFIX = (() => {
-  let umask = 0o022;
-  try {
-    umask = Deno.umask();
-  } catch {
-    // Keep the common default.
-  }
-  return `umask 077; exec >"$QUEUECTL_LOG" 2>&1; umask ${umask.toString(8).padStart(3, "0")}\n`;
-})();
+const REDIRECT_PREFIX = 'exec >>"$QUEUECTL_LOG" 2>&1\n';
+
+/** The shell, by absolute path: a job's own `PATH` must not decide whether it can start. */
+const SHELL = "/bin/sh";
 
 /**
  * Runs one attempt and waits for it to end. Never throws for the job's own failures: a command
@@ -66,10 +63,27 @@ const REDIRECT_PREFIX = (() => {
 export async function executeJob(request: ExecutionRequest): Promise<ExecutionResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  await Deno.mkdir(dirname(request.logPath), { recursive: true, mode: 0o700 });
+  const cannotStart = async (reason: string): Promise<ExecutionResult> => {
+    const message = `cannot start: ${reason}`;
+    await Deno.writeTextFile(request.logPath, `queuectl: ${message}\n`, { append: true })
+      .catch(() => {});
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      error: message,
+      durationMs: elapsed(),
+    };
+  };
+  try {
+    await createLogFile(request.logPath);
+  } catch (error) {
+    return await cannotStart(`cannot create log "${request.logPath}": ${messageOf(error)}`);
+  }
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command("sh", {
+    child = new Deno.Command(SHELL, {
       args: ["-c", REDIRECT_PREFIX + request.command],
       cwd: request.cwd,
       env: {
@@ -85,33 +99,19 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
       detached: true,
     }).spawn();
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? `working directory "${request.cwd}" does not exist`
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    const message = `cannot start: ${reason}`;
-    await Deno.writeTextFile(request.logPath, `queuectl: ${message}\n`, { mode: 0o600 });
-    return {
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      aborted: false,
-      error: message,
-      durationMs: elapsed(),
-    };
+    return await cannotStart(await spawnFailure(error, request.cwd));
   }
 
   let timedOut = false;
   let aborted = false;
   const grace = request.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const timers: ReturnType<typeof setTimeout>[] = [];
+  const timers: LongTimer[] = [];
   const terminate = () => {
     killProcessGroup(child.pid, "SIGTERM");
-    timers.push(setTimeout(() => killProcessGroup(child.pid, "SIGKILL"), grace));
+    timers.push(setLongTimeout(() => killProcessGroup(child.pid, "SIGKILL"), clampTimerMs(grace)));
   };
-  if (request.timeout !== null) {
-    timers.push(setTimeout(() => {
+  if (request.timeout !== null && request.timeout > 0) {
+    timers.push(setLongTimeout(() => {
       timedOut = true;
       terminate();
     }, request.timeout * 1000));
@@ -124,10 +124,13 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
   else request.signal?.addEventListener("abort", onAbort, { once: true });
 
   const status = await child.status;
-  for (const timer of timers) clearTimeout(timer);
+  for (const timer of timers) timer.clear();
   request.signal?.removeEventListener("abort", onAbort);
   // Whatever the job left running in its group goes with it: no orphans.
   killProcessGroup(child.pid, "SIGKILL");
+  // A run that was killed may have processes outside its group (`set -m`, setsid): find them by
+  // the markers in their environment. (A job that ends by itself may leave a daemon on purpose.)
+  if (timedOut || aborted) await killRunLeftovers(request.jobId, request.workerId);
 
   const signal = status.signal ?? null;
   const exitCode = signal === null ? status.code : null;
@@ -193,4 +196,40 @@ export function describeFailure(
   else reason = `exit code ${exitCode}`;
   const tail = outputTail.trim();
   return tail.length > 0 ? `${reason}: ${tail}` : reason;
+}
+
+/**
+ * Creates the attempt's log file, owner-only, as a new file: whatever was at that path (a
+ * symlink planted there, a log of an earlier run) is removed first, never followed.
+ * @param path The log file.
+ */
+async function createLogFile(path: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  (await Deno.open(path, { write: true, createNew: true, mode: 0o600 })).close();
+}
+
+/** Why a spawn failed, in words: the usual cause is a working directory that is gone. */
+async function spawnFailure(error: unknown, cwd: string): Promise<string> {
+  if (error instanceof Deno.errors.NotFound) {
+    try {
+      const info = await Deno.stat(cwd);
+      if (!info.isDirectory) return `working directory "${cwd}" is not a directory`;
+    } catch {
+      return `working directory "${cwd}" does not exist`;
+    }
+    return `${SHELL} not found`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `permission denied (working directory "${cwd}" or ${SHELL})`;
+  }
+  return messageOf(error);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -9,4 +9,4 @@ export * from "./supervisor.ts";
 export { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
 export { killProcessGroup } from "./process_group.ts";
 export { Wakeup, watchJournal } from "./wakeup.ts";
-export { killOrphanedJobs, processesOfWorker } from "./orphans.ts";
+export { killOrphanedRun, killRunLeftovers, processesMarked } from "./orphans.ts";

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { clampTimerMs } from "../platform/timers.ts";
+
 /** A resettable wake-up call. */
 export class Wakeup {
   #pending = false;
@@ -33,7 +35,7 @@ export class Wakeup {
       const timer = setTimeout(() => {
         this.#resolve = undefined;
         resolve();
-      }, Math.max(0, ms));
+      }, clampTimerMs(ms));
       this.#resolve = () => {
         clearTimeout(timer);
         resolve();

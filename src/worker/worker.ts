@@ -4,11 +4,13 @@
  * @module
  */
 
+import { FatalStorageError } from "../errors.ts";
 import { attemptLogPath } from "../home/layout.ts";
+import { sleep } from "../platform/timers.ts";
 import type { Claim, QueueStore, StopMode } from "../queue/mod.ts";
-import { executeJob } from "./executor.ts";
+import { executeJob, type ExecutionResult } from "./executor.ts";
 import { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
-import { killOrphanedJobs } from "./orphans.ts";
+import { killOrphanedRun } from "./orphans.ts";
 import { Wakeup, watchJournal } from "./wakeup.ts";
 
 /** What a worker needs. */
@@ -24,6 +26,10 @@ export interface WorkerOptions {
 
 const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 100;
+/** Tries to record a run's end before giving up on it (and on the journal). */
+const SETTLE_TRIES = 3;
+/** Longest pause between tries of a journal operation that failed. */
+const MAX_RETRY_PAUSE_MS = 10_000;
 
 /** One worker process's job loop. */
 export class Worker {
@@ -73,16 +79,30 @@ export class Worker {
     const ticker = setInterval(() => this.#tick(), tickMs);
     try {
       await this.#recover();
+      let failures = 0;
       while (this.#stopMode === null && !this.#lost) {
-        let claim = await store.claimNext(id);
-        if (!claim) await this.#idle();
-        // Settling a run and claiming the next job is one journal write: one fsync per job.
-        while (claim) claim = await this.#runClaim(claim);
+        try {
+          let claim = await store.claimNext(id);
+          failures = 0;
+          if (!claim) await this.#idle();
+          // Settling a run and claiming the next job is one journal write: one fsync per job.
+          while (claim) claim = await this.#runClaim(claim);
+        } catch (error) {
+          // The journal could not be read or written (a full disk, a damaged line): say so and
+          // try again later; only a failed fsync (the journal can no longer be trusted) ends it.
+          if (error instanceof FatalStorageError || error instanceof UnreleasedClaimError) {
+            throw error;
+          }
+          const pauseMs = Math.min(MAX_RETRY_PAUSE_MS, 500 * 2 ** failures++);
+          log(`worker: ${messageOf(error)}; trying again in ${pauseMs} ms`);
+          await this.#wakeup.sleep(pauseMs);
+        }
       }
     } finally {
       clearInterval(ticker);
       watcher.close();
-      while (this.#ticking) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (this.#ticking) await sleep(10);
+      // The exit also recovers any claim this worker could not settle.
       if (!this.#lost) await store.workerExited(id);
     }
     log(
@@ -107,14 +127,18 @@ export class Worker {
     await this.#wakeup.sleep(sleepMs);
   }
 
-  /** Runs a claimed job and settles it; returns the next claim when the worker goes on. */
+  /**
+   * Runs a claimed job and settles it; returns the next claim when the worker goes on. Whatever
+   * happens, the claim ends in a settle or a requeue; if neither can be recorded, this throws and
+   * the worker's exit record recovers the job.
+   */
   async #runClaim(claim: Claim): Promise<Claim | null> {
     const { store, home, log } = this.#options;
     const { job } = claim;
     const abort = new AbortController();
     this.#running = { claim, abort };
     log(`job ${job.id} attempt ${job.attempts} started: ${job.command}`);
-    let result;
+    let result: ExecutionResult;
     try {
       result = await executeJob({
         jobId: job.id,
@@ -130,6 +154,16 @@ export class Worker {
           ? {}
           : { killGraceMs: this.#options.killGraceMs }),
       });
+    } catch (error) {
+      // The run could not even be attempted properly: a failed run, like a missing directory.
+      result = {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        error: `cannot start: ${messageOf(error)}`,
+        durationMs: 0,
+      };
     } finally {
       this.#running = undefined;
     }
@@ -142,13 +176,39 @@ export class Worker {
       log(`job ${job.id} killed and ${requeued ? "requeued" : "already taken over"}`);
       return null;
     }
-    const goOn = this.#stopMode === null && !this.#lost;
-    const { outcome, next } = goOn
-      ? await store.settleAndClaimNext(claim, result)
-      : { outcome: await store.settle(claim, result), next: null };
+    const { outcome, next } = await this.#settle(claim, result);
     const detail = result.error ? ` (${result.error.split("\n")[0]})` : "";
     log(`job ${job.id} attempt ${job.attempts} ${outcome} in ${result.durationMs} ms${detail}`);
     return next;
+  }
+
+  /** Records how a run ended (and claims the next job), trying a few times before giving up. */
+  async #settle(claim: Claim, result: ExecutionResult) {
+    const { store, log } = this.#options;
+    for (let attempt = 1;; attempt++) {
+      try {
+        const goOn = this.#stopMode === null && !this.#lost && attempt === 1;
+        return goOn
+          ? await store.settleAndClaimNext(claim, result)
+          : { outcome: await store.settle(claim, result), next: null };
+      } catch (error) {
+        if (error instanceof FatalStorageError || attempt >= SETTLE_TRIES) {
+          const reason = `the worker could not record how the run ended: ${messageOf(error)}`;
+          log(`job ${claim.job.id}: ${reason}`);
+          try {
+            // Counted: a job whose end cannot be recorded must not run forever.
+            await store.release(claim, reason);
+          } catch {
+            // Nothing can be written: stop, so that the exit (or, failing that, recovery by
+            // another process once this one is gone) releases the claim.
+            throw new UnreleasedClaimError(reason, { cause: error });
+          }
+          return { outcome: "released" as const, next: null };
+        }
+        log(`job ${claim.job.id}: recording the run's end failed (${messageOf(error)}); retrying`);
+        await sleep(500 * attempt);
+      }
+    }
   }
 
   /** Heartbeat, stop requests, lost-worker recovery: runs on a timer, never overlapping. */
@@ -166,7 +226,7 @@ export class Worker {
       if (self?.status === "stopping") this.requestStop(self.stop ?? "drain");
       await this.#recover();
     } catch (error) {
-      this.#options.log(`worker tick failed: ${error instanceof Error ? error.message : error}`);
+      this.#options.log(`worker tick failed: ${messageOf(error)}`);
     } finally {
       this.#ticking = false;
     }
@@ -177,10 +237,10 @@ export class Worker {
     const report = await store.recoverLostWorkers({
       probe: this.#probe,
       exceptWorkerId: id,
-      beforeRecover: async (worker) => {
-        const killed = await killOrphanedJobs(worker);
+      releaseRun: async (job, worker) => {
+        const killed = await killOrphanedRun(job, worker);
         if (killed > 0) {
-          log(`killed ${killed} process group(s) lost worker ${worker.id} left running`);
+          log(`killed ${killed} process(es) job ${job.id} of worker ${job.worker_id} left running`);
         }
       },
     });
@@ -190,3 +250,10 @@ export class Worker {
     if (report.requeued.length > 0) this.#wakeup.notify();
   }
 }
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A claim this worker could neither settle nor release: the worker must stop. */
+class UnreleasedClaimError extends Error {}
