@@ -68,6 +68,16 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
     message: /--count must be an integer of at least 1/,
   },
   { args: ["wait", "--timeout", "soon"], code: 2, message: /--timeout must be a duration/ },
+  {
+    args: ["wait", "--timeout", "99999999999999999999999", "nope"],
+    code: 2,
+    message: /Option --timeout must be a duration from 0 to 31622400 seconds \(366d\)/,
+  },
+  {
+    args: ["worker", "stop", "--timeout", "400d"],
+    code: 2,
+    message: /Option --timeout must be a duration from 0 to 31622400 seconds \(366d\)/,
+  },
 ];
 
 Deno.test("bad input: exit 2 or 3, one line on stderr, nothing on stdout, journal byte-for-byte unchanged", async () => {
