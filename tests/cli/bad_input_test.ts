@@ -78,6 +78,31 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
     code: 2,
     message: /Option --timeout must be a duration from 0 to 31622400 seconds \(366d\)/,
   },
+  {
+    args: ["config", "set", "backoff-max", "99999999999999999999999"],
+    code: 2,
+    message: /Config "backoff_max" must be a duration from 0 to 366d \(31622400 seconds\)/,
+  },
+  {
+    args: ["config", "set", "job_timeout", "400d"],
+    code: 2,
+    message: /Config "job_timeout" must be a duration from 0 \(none\) to 366d/,
+  },
+  {
+    args: ["config", "set", "stall-timeout", "1"],
+    code: 2,
+    message: /Config "stall_timeout" must be a duration from 3s to 1d/,
+  },
+  {
+    args: ["config", "set", "poll-interval", "0.001"],
+    code: 2,
+    message: /Config "poll_interval" must be a duration from 50ms to 1h/,
+  },
+  {
+    args: ["config", "set", "compact-threshold", "1e30"],
+    code: 2,
+    message: /Config "compact_threshold" must be an integer number of bytes from 1024 to/,
+  },
 ];
 
 Deno.test("bad input: exit 2 or 3, one line on stderr, nothing on stdout, journal byte-for-byte unchanged", async () => {
