@@ -24,9 +24,41 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
   },
   { args: ["enqueue", '{"command":"true","run_at":"next tuesday"}'], code: 2, message: /"run_at"/ },
   {
-    args: ["enqueue", '{"command":"true","run_at":"2026-05-01T10:00:00"}'],
+    args: ["enqueue", '{"command":"true","run_at":"2026-02-30T00:00:00Z"}'],
     code: 2,
-    message: /with a zone/,
+    message: /Field "run_at" is not a valid date-time, got "2026-02-30T00:00:00Z"/,
+  },
+  {
+    args: ["enqueue", '{"command":"echo \\ud800"}'],
+    code: 2,
+    message: /Field "command" must be valid Unicode \(it has a lone surrogate\)/,
+  },
+  {
+    args: ["enqueue", '{"command":"true","env":{"A":"\\udc00"}}'],
+    code: 2,
+    message: /Field "env.A" must be valid Unicode/,
+  },
+  {
+    args: ["enqueue", '{"command":"true","cwd":"/tmp/\\ud800"}'],
+    code: 2,
+    message: /Field "cwd" must be valid Unicode/,
+  },
+  {
+    args: ["enqueue", "--file", "-"],
+    stdin: JSON.stringify({ command: "é".repeat(128 * 1024) }) + "\n",
+    code: 2,
+    message: /Line 1: Field "command" is too long: 262144 bytes in UTF-8, at most 130048$/,
+  },
+  {
+    args: ["enqueue", "--file", "-"],
+    stdin: JSON.stringify({
+      command: "true",
+      env: Object.fromEntries(
+        Array.from({ length: 200 }, (_, i) => [`VAR_${i}`, "x".repeat(32 * 1024)]),
+      ),
+    }) + "\n",
+    code: 2,
+    message: /Line 1: Field "env" is too large: .* at most 1048576$/,
   },
   { args: ["enqueue", '{"command":"true","cwd":"/no/such/dir"}'], code: 2, message: /"cwd"/ },
   { args: ["enqueue", '{"command":"true","id":"../../etc"}'], code: 2, message: /"id" must be/ },

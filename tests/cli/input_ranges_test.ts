@@ -1,6 +1,39 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ok, queuectl, withQueue } from "./_cli.ts";
+import { type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
+
+Deno.test('enqueue: "timeout": 0 means no timeout, even when job_timeout would kill the job', async () => {
+  await withQueue(async (home) => {
+    await ok(home, ["config", "set", "job-timeout", "1"]);
+    const job = await json<JobJson>(home, [
+      "enqueue",
+      '{"id":"long","command":"sleep 2; echo finished","timeout":0}',
+    ]);
+    assert.equal(job.timeout, null);
+    assert.equal((await json<JobJson>(home, ["show", "long"])).timeout, null);
+    await ok(home, ["worker", "start"]);
+    await ok(home, ["wait", "long", "--timeout", "30"]);
+    await ok(home, ["worker", "stop"]);
+    const done = await json<JobJson>(home, ["show", "long"]);
+    assert.equal(done.state, "completed", done.last_error ?? "");
+    assert.equal(done.attempts, 1);
+    assert.equal(await ok(home, ["logs", "long"]), "finished\n");
+  });
+});
+
+Deno.test("enqueue: run_at without a zone is the enqueuer's local time", async () => {
+  await withQueue(async (home) => {
+    const env = { TZ: "Asia/Kolkata" }; // +05:30 all year: no DST to reason about
+    await ok(home, ["enqueue", '{"id":"local","command":"true","run_at":"2030-01-01T12:00:00"}'], {
+      env,
+    });
+    await ok(home, ["enqueue", '{"id":"utc","command":"true","run_at":"2030-01-01T12:00:00Z"}'], {
+      env,
+    });
+    assert.equal((await json<JobJson>(home, ["show", "local"])).run_at, "2030-01-01T06:30:00.000Z");
+    assert.equal((await json<JobJson>(home, ["show", "utc"])).run_at, "2030-01-01T12:00:00.000Z");
+  });
+});
 
 Deno.test("config set prints the value as stored, and config get reads the same back", async () => {
   await withQueue(async (home) => {
