@@ -6,6 +6,7 @@
 
 import { ValidationError } from "../errors.ts";
 import { homeEnvironment, invocationDirectory, resolveHome } from "../home/resolve_home.ts";
+import { MAX_DURATION_SECONDS } from "../queue/duration.ts";
 import { JournalQueueStore, type QueueStore } from "../queue/mod.ts";
 import type { Output } from "./output.ts";
 import { parseCommandLine, type ParseOption } from "./parse_args.ts";
@@ -149,24 +150,39 @@ export function integerOption(
 }
 
 /**
- * Reads a duration option in seconds (`30`, `1.5`, `2m`).
+ * Reads a duration option in seconds (`30`, `1.5`, `2m`), from 0 to `max`.
  * @param options Parsed options.
  * @param name The option's name.
  * @param parse The duration parser.
+ * @param max The longest accepted duration in seconds (default 366 days).
  * @returns Seconds, or `undefined` if not given.
+ * @throws {ValidationError} naming the option and the range when the value is not a duration
+ * in range.
+ * @example
+ * ```ts
+ * secondsOption({ timeout: "2m" }, "timeout", parseDuration); // 120
+ * ```
  */
 export function secondsOption(
   options: OptionValues,
   name: string,
   parse: (text: string) => number | undefined,
+  max: number = MAX_DURATION_SECONDS,
 ): number | undefined {
   const raw = options[name];
   if (raw === undefined) return undefined;
   const seconds = typeof raw === "string" ? parse(raw) : undefined;
-  if (seconds === undefined) {
+  if (seconds === undefined || !(seconds >= 0 && seconds <= max)) {
     throw new ValidationError(
-      `Option --${name} must be a duration in seconds (e.g. 30, 1.5, 2m), got "${raw}"`,
+      `Option --${name} must be a duration from 0 to ${describeSeconds(max)} ` +
+        `(e.g. 30, 1.5, 2m), got "${raw}"`,
     );
   }
   return seconds;
+}
+
+/** `31622400` → `31622400 seconds (366d)`: the range in a message, in both forms. */
+function describeSeconds(seconds: number): string {
+  const days = seconds / 86400;
+  return Number.isInteger(days) ? `${seconds} seconds (${days}d)` : `${seconds} seconds`;
 }

@@ -5,6 +5,7 @@
 
 import { QueueError, ValidationError } from "../errors.ts";
 import { attemptLogPath } from "../home/layout.ts";
+import { sleep } from "../platform/timers.ts";
 import type { Job, QueueStore } from "../queue/mod.ts";
 import { type CommandSpec, integerOption } from "./command.ts";
 
@@ -38,7 +39,7 @@ Examples:
       }
       if (options.follow === true && wanted === undefined) {
         while (job.attempts === 0 && job.state === "pending") {
-          await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+          await sleep(FOLLOW_POLL_MS);
           job = await store.getJob(id);
         }
       }
@@ -92,7 +93,7 @@ async function follow(store: QueueStore, id: string, attempt: number, path: stri
     const job = await store.getJob(id);
     offset = await copyFollowing(path, offset);
     if (!running(job)) break;
-    await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+    await sleep(FOLLOW_POLL_MS);
   }
   await copyFollowing(path, offset);
 }

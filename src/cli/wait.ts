@@ -5,6 +5,7 @@
  */
 
 import { WaitTimeoutError } from "../errors.ts";
+import { clampTimerMs, sleep } from "../platform/timers.ts";
 import { parseDuration } from "../queue/duration.ts";
 import type { Job, QueueStore } from "../queue/mod.ts";
 import { Wakeup, watchJournal } from "../worker/mod.ts";
@@ -79,9 +80,9 @@ Examples:
           }
           // Busy queues change the journal hundreds of times a second: look at most every
           // MIN_CHECK_MS, so waiting costs the workers next to nothing.
-          await wakeup.sleep(Math.min(POLL_MS, left));
+          await wakeup.sleep(clampTimerMs(Math.min(POLL_MS, left)));
           const since = Date.now() - checked;
-          if (since < MIN_CHECK_MS) await new Promise((r) => setTimeout(r, MIN_CHECK_MS - since));
+          if (since < MIN_CHECK_MS) await sleep(MIN_CHECK_MS - since);
         }
       } finally {
         watcher.close();

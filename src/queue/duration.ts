@@ -3,6 +3,13 @@
  * @module
  */
 
+/**
+ * The longest duration queuectl accepts anywhere a duration is typed (`wait --timeout`, a job's
+ * `timeout`, `job_timeout`, `backoff_max`): 366 days, in seconds. Far past anything a queue waits
+ * for, and far from where milliseconds stop fitting a timer or a date.
+ */
+export const MAX_DURATION_SECONDS = 366 * 86400;
+
 const UNIT_SECONDS: Record<string, number> = {
   ms: 0.001,
   s: 1,

@@ -20,7 +20,8 @@ export interface EnqueueFields {
   max_retries?: number;
   priority: number;
   run_at: string;
-  timeout?: number;
+  /** Seconds; `null` = no timeout (the job gave 0). */
+  timeout?: number | null;
   cwd: string;
   env?: Record<string, string>;
 }

@@ -24,9 +24,41 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
   },
   { args: ["enqueue", '{"command":"true","run_at":"next tuesday"}'], code: 2, message: /"run_at"/ },
   {
-    args: ["enqueue", '{"command":"true","run_at":"2026-05-01T10:00:00"}'],
+    args: ["enqueue", '{"command":"true","run_at":"2026-02-30T00:00:00Z"}'],
     code: 2,
-    message: /with a zone/,
+    message: /Field "run_at" is not a valid date-time, got "2026-02-30T00:00:00Z"/,
+  },
+  {
+    args: ["enqueue", '{"command":"echo \\ud800"}'],
+    code: 2,
+    message: /Field "command" must be valid Unicode \(it has a lone surrogate\)/,
+  },
+  {
+    args: ["enqueue", '{"command":"true","env":{"A":"\\udc00"}}'],
+    code: 2,
+    message: /Field "env.A" must be valid Unicode/,
+  },
+  {
+    args: ["enqueue", '{"command":"true","cwd":"/tmp/\\ud800"}'],
+    code: 2,
+    message: /Field "cwd" must be valid Unicode/,
+  },
+  {
+    args: ["enqueue", "--file", "-"],
+    stdin: JSON.stringify({ command: "é".repeat(128 * 1024) }) + "\n",
+    code: 2,
+    message: /Line 1: Field "command" is too long: 262144 bytes in UTF-8, at most 130048$/,
+  },
+  {
+    args: ["enqueue", "--file", "-"],
+    stdin: JSON.stringify({
+      command: "true",
+      env: Object.fromEntries(
+        Array.from({ length: 200 }, (_, i) => [`VAR_${i}`, "x".repeat(32 * 1024)]),
+      ),
+    }) + "\n",
+    code: 2,
+    message: /Line 1: Field "env" is too large: .* at most 1048576$/,
   },
   { args: ["enqueue", '{"command":"true","cwd":"/no/such/dir"}'], code: 2, message: /"cwd"/ },
   { args: ["enqueue", '{"command":"true","id":"../../etc"}'], code: 2, message: /"id" must be/ },
@@ -68,6 +100,41 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
     message: /--count must be an integer of at least 1/,
   },
   { args: ["wait", "--timeout", "soon"], code: 2, message: /--timeout must be a duration/ },
+  {
+    args: ["wait", "--timeout", "99999999999999999999999", "nope"],
+    code: 2,
+    message: /Option --timeout must be a duration from 0 to 31622400 seconds \(366d\)/,
+  },
+  {
+    args: ["worker", "stop", "--timeout", "400d"],
+    code: 2,
+    message: /Option --timeout must be a duration from 0 to 31622400 seconds \(366d\)/,
+  },
+  {
+    args: ["config", "set", "backoff-max", "99999999999999999999999"],
+    code: 2,
+    message: /Config "backoff_max" must be a duration from 0 to 366d \(31622400 seconds\)/,
+  },
+  {
+    args: ["config", "set", "job_timeout", "400d"],
+    code: 2,
+    message: /Config "job_timeout" must be a duration from 0 \(none\) to 366d/,
+  },
+  {
+    args: ["config", "set", "stall-timeout", "1"],
+    code: 2,
+    message: /Config "stall_timeout" must be a duration from 3s to 1d/,
+  },
+  {
+    args: ["config", "set", "poll-interval", "0.001"],
+    code: 2,
+    message: /Config "poll_interval" must be a duration from 50ms to 1h/,
+  },
+  {
+    args: ["config", "set", "compact-threshold", "1e30"],
+    code: 2,
+    message: /Config "compact_threshold" must be an integer number of bytes from 1024 to/,
+  },
 ];
 
 Deno.test("bad input: exit 2 or 3, one line on stderr, nothing on stdout, journal byte-for-byte unchanged", async () => {

@@ -23,7 +23,7 @@ Deno.test("huge commands and huge batches are refused with a clear error", async
     assert.equal(huge.code, 2);
     assert.match(
       huge.stderr,
-      /Line 1: Field "command" is too long: 200000 characters, at most 131072/,
+      /Line 1: Field "command" is too long: 200000 bytes in UTF-8, at most 130048/,
     );
     const many = await queuectl(home, ["enqueue", "--file", "-"], {
       stdin: "{}\n".repeat(MAX_BATCH_JOBS + 1),
