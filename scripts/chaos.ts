@@ -6,6 +6,7 @@
  *
  * Usage: deno task chaos [--seed N] [--jobs N] [--enqueuers M] [--workers N] [--kills K]
  *                        [--chaos-seconds S] [--minutes T] [--fail-every N] [--keep]
+ *                        [--stall-timeout S] [--far-future N] [--compact-every MS]
  * @module
  */
 
@@ -34,6 +35,12 @@ export interface ChaosOptions {
   verbose: boolean;
   /** Keep the temp home afterwards. */
   keep: boolean;
+  /** The `stall_timeout` setting (seconds). */
+  stallTimeout?: number;
+  /** Jobs due in a year added before the chaos: a big journal that every compaction rewrites. */
+  farFuture?: number;
+  /** Run `queuectl compact` this often during the chaos (0: only automatic compactions). */
+  compactEveryMs?: number;
 }
 
 /** What a chaos run found. */
@@ -46,6 +53,8 @@ export interface ChaosSummary {
   kills: { workers: number; enqueuers: number; duringCompaction: number };
   lostWorkersRecovered: number;
   repeatedRuns: { byKilledWorker: number; byDesignFailure: number };
+  /** Runs that started while another run of the same job still held its lock. */
+  overlaps: number;
   journalRecords: number;
   compactions: number;
   seconds: number;
@@ -100,6 +109,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     kills: { workers: 0, enqueuers: 0, duringCompaction: 0 },
     lostWorkersRecovered: 0,
     repeatedRuns: { byKilledWorker: 0, byDesignFailure: 0 },
+    overlaps: 0,
     journalRecords: 0,
     compactions: 0,
     seconds: 0,
@@ -109,8 +119,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   await setup.setConfig("compact_threshold", 4096);
   await setup.setConfig("backoff_base", 1);
   await setup.setConfig("backoff_max", 0.05);
-  await setup.setConfig("stall_timeout", 10);
+  await setup.setConfig("stall_timeout", options.stallTimeout ?? 10);
+  const farFuture = options.farFuture ?? 0;
+  if (farFuture > 0) {
+    const runAt = new Date(Date.now() + 365 * 86400_000).toISOString();
+    for (let done = 0; done < farFuture; done += 10_000) {
+      const n = Math.min(10_000, farFuture - done);
+      await setup.enqueue(
+        Array.from({ length: n }, (_, i) => ({
+          id: `far-${done + i}`,
+          command: "true",
+          run_at: runAt,
+        })),
+        { cwd: "/" },
+      );
+    }
+  }
   await setup.close();
+  await Deno.mkdir(`${effects}.locks`);
 
   const batchesPerEnqueuer = Math.ceil(options.jobs / options.enqueuers / BATCH_SIZE);
   const pauseMs = Math.round((options.chaosSeconds * 1000 * 0.8) / batchesPerEnqueuer);
@@ -221,6 +247,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     lastIno = ino;
   }, 20);
   const chaosEnds = started + options.chaosSeconds * 1000;
+  const compactEveryMs = options.compactEveryMs ?? 0;
+  const compactLoop = (async () => {
+    while (compactEveryMs > 0 && Date.now() < chaosEnds) {
+      await runQueuectl(home, ["compact"]);
+      await sleep(compactEveryMs);
+    }
+  })();
   const killGap = Math.max(50, (options.chaosSeconds * 1000) / Math.max(1, options.kills));
   const kill = async (victim: Running) => {
     try {
@@ -268,6 +301,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     log(`killed ${victim.name}${during ? " (compaction in progress)" : ""}`);
   }
   clearInterval(inodeWatch);
+  await compactLoop;
 
   // Drain: enqueuers run to completion (restarted if they died), workers finish everything.
   for (;;) {
@@ -289,7 +323,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   let jobs: Job[] = [];
   for (;;) {
     jobs = await store.listJobs();
-    const open = jobs.filter((j) => j.state !== "completed" && j.state !== "dead");
+    const open = jobs.filter((j) =>
+      j.state !== "completed" && j.state !== "dead" && !j.id.startsWith("far-")
+    );
     if (open.length === 0) break;
     if (Date.now() > deadline) {
       summary.violations.push(`${open.length} job(s) still unfinished at the deadline`);
@@ -300,25 +336,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   // Stop the workers as a user would: `worker stop` also marks killed, unnoticed ones lost. A
   // replacement worker still starting up is not registered yet and misses the stop: ask again.
   for (let round = 1; running.size > 0; round++) {
-    const stop = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        ...PERMISSION_FLAGS,
-        `--config=${CONFIG}`,
-        MAIN,
-        "--home",
-        home,
-        "worker",
-        "stop",
-        "--timeout",
-        "60",
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
+    const stop = await runQueuectl(home, ["worker", "stop", "--timeout", "60"]);
     if (!stop.success) {
       v.push(`worker stop failed: ${new TextDecoder().decode(stop.stderr).trim()}`);
     }
@@ -338,16 +356,29 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   summary.acknowledged = acked.size;
   const byId = new Map(jobs.map((j) => [j.id, j]));
   for (const id of acked) if (!byId.has(id)) v.push(`acknowledged job ${id} is lost`);
-  for (const id of byId.keys()) if (!attempted.has(id)) v.push(`unexpected job ${id}`);
+  for (const id of byId.keys()) {
+    if (!attempted.has(id) && !id.startsWith("far-")) v.push(`unexpected job ${id}`);
+  }
   const runs = new Map<string, string[]>();
   const effectLines = (await Deno.readTextFile(effects).catch(() => "")).split("\n").filter(
     Boolean,
   );
   for (const line of effectLines) {
+    if (line.startsWith("overlap:")) {
+      summary.overlaps++;
+      v.push(`job ${line.slice("overlap:".length)} ran while another run of it held its lock`);
+      continue;
+    }
     const [id, attempt] = line.split(":");
     runs.set(id!, [...(runs.get(id!) ?? []), attempt!]);
   }
   for (const job of jobs) {
+    if (job.id.startsWith("far-")) {
+      if (job.state !== "pending" || job.attempts !== 0) {
+        v.push(`job ${job.id} ran before its time`);
+      }
+      continue;
+    }
     const fails = job.id.endsWith("-fails");
     if (fails ? job.state !== "dead" : job.state !== "completed") {
       v.push(`job ${job.id} ended ${job.state}${fails ? " but fails by design" : ""}`);
@@ -396,6 +427,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   return summary;
 }
 
+/** Runs `queuectl --home <home> <args>` as a user would, and waits for it. */
+function runQueuectl(home: string, args: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...PERMISSION_FLAGS,
+      `--config=${CONFIG}`,
+      MAIN,
+      "--home",
+      home,
+      ...args,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -409,6 +460,9 @@ if (import.meta.main) {
       minutes: { type: "string", default: "10" },
       "fail-every": { type: "string", default: "25" },
       keep: { type: "boolean", default: false },
+      "stall-timeout": { type: "string", default: "10" },
+      "far-future": { type: "string", default: "0" },
+      "compact-every": { type: "string", default: "0" },
     },
   });
   const summary = await runChaos({
@@ -422,6 +476,9 @@ if (import.meta.main) {
     failEvery: Number(values["fail-every"]),
     verbose: true,
     keep: values.keep,
+    stallTimeout: Number(values["stall-timeout"]),
+    farFuture: Number(values["far-future"]),
+    compactEveryMs: Number(values["compact-every"]),
   });
   console.log(JSON.stringify(summary, null, 2));
   Deno.exit(summary.violations.length === 0 ? 0 : 1);

@@ -19,7 +19,10 @@ const batches = Number(batchesText);
 const size = Number(sizeText);
 const failEvery = Number(failEveryText);
 
-/** Job `n` of batch `b`: appends `id:attempt` to the effects file, sleeps a little, maybe fails. */
+/**
+ * Job `n` of batch `b`: under a per-job lock, appends `id:attempt` to the effects file, sleeps a
+ * little, maybe fails; a run that finds the lock taken appends `overlap:id`.
+ */
 function job(b: number, n: number): JobInput {
   const id = `e${enqueuer}-b${b}-j${n}`;
   const index = b * size + n;
@@ -27,8 +30,11 @@ function job(b: number, n: number): JobInput {
   const sleep = ((index * 7919) % 40) / 1000;
   return {
     id: fails ? `${id}-fails` : id,
-    command: `echo "$QUEUECTL_JOB_ID:$QUEUECTL_ATTEMPT" >> ${effects}; sleep ${sleep}` +
-      (fails ? "; exit 1" : ""),
+    // A run that finds its job's lock taken (flock exits 75) overlaps another run of that job.
+    command:
+      `flock -n -E 75 ${effects}.locks/${id} -c 'echo "$QUEUECTL_JOB_ID:$QUEUECTL_ATTEMPT" ` +
+      `>> ${effects}; sleep ${sleep}${fails ? "; exit 1" : ""}'; s=$?; ` +
+      `[ $s != 75 ] || echo "overlap:$QUEUECTL_JOB_ID" >> ${effects}; exit $s`,
     max_retries: fails ? 1 : 50,
   };
 }
