@@ -14,6 +14,7 @@ export type AttemptOutcome = "completed" | "failed" | "timed_out" | "lost" | "re
 
 /** One run of a job, as shown in its history. */
 export interface Attempt {
+  /** The run's number (1, 2, …, never reused): its log is `logs/<id>/<attempt>.log`. */
   attempt: number;
   worker_id: string;
   started_at: string;
@@ -32,6 +33,11 @@ export interface Job {
   state: JobState;
   /** Runs started. A job with `max_retries = R` runs at most R + 1 times. */
   attempts: number;
+  /**
+   * Runs ever started, also those not counted as attempts (stopped with `--now`) and those before
+   * a retry reset the attempts: each run's number, which names its log.
+   */
+  runs: number;
   max_retries: number;
   priority: number;
   run_at: string;
@@ -74,6 +80,7 @@ export function jobView(job: StoredJob): Job {
     command: job.command,
     state: job.state,
     attempts: job.attempts,
+    runs: job.runs,
     max_retries: job.max_retries,
     priority: job.priority,
     run_at: job.run_at,

@@ -204,7 +204,9 @@ export class JournalQueueStore implements QueueStore {
     const worker = state.workers.get(workerId);
     if (worker && worker.status !== "running") return undefined;
     const job = state.claims.peek(this.#now(), (j) => state.jobs.get(j.id) === j);
-    return job ? claimRecord(this.#at(), job.id, workerId, job.attempts + 1) : undefined;
+    return job
+      ? claimRecord(this.#at(), job.id, workerId, job.attempts + 1, job.runs + 1)
+      : undefined;
   }
 
   #claimOf(id: string, workerId: string): Claim {

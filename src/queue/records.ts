@@ -31,9 +31,20 @@ export function enqueueRecord(at: string, fields: EnqueueFields): RecordBody {
   return { at, op: "enqueue", ...fields };
 }
 
-/** A worker claimed a job; the record's sequence number becomes the lease (fencing token). */
-export function claimRecord(at: string, id: string, worker: string, attempt: number): RecordBody {
-  return { at, op: "claim", id, worker, attempt };
+/**
+ * A worker claimed a job; the record's sequence number becomes the lease (fencing token).
+ * `attempt` is the attempt it counts as; `run` the run's own number, written only when it differs.
+ */
+export function claimRecord(
+  at: string,
+  id: string,
+  worker: string,
+  attempt: number,
+  run: number,
+): RecordBody {
+  return run === attempt
+    ? { at, op: "claim", id, worker, attempt }
+    : { at, op: "claim", id, worker, attempt, run };
 }
 
 /** The run holding `lease` exited 0. */
@@ -130,6 +141,7 @@ export function jobSnapshotRecord(
     command: job.command,
     state: job.state,
     attempts: job.attempts,
+    ...(job.runs === job.attempts ? {} : { runs: job.runs }),
     max_retries: job.max_retries,
     priority: job.priority,
     run_at: job.run_at,

@@ -55,6 +55,7 @@ function applyEnqueue(state: QueueState, r: Fields & JournalRecord, at: string):
     command: r.command as string,
     state: "pending",
     attempts: 0,
+    runs: 0,
     // Settings the job did not give are the ones in effect here, when it was enqueued.
     max_retries: (r.max_retries as number | undefined) ?? state.config.max_retries,
     priority: r.priority as number,
@@ -91,6 +92,7 @@ function applySnapshotJob(state: QueueState, r: Fields & JournalRecord): void {
     command: r.command as string,
     state: r.state as JobState,
     attempts: r.attempts as number,
+    runs: (r.runs as number | undefined) ?? r.attempts as number,
     max_retries: r.max_retries as number,
     priority: r.priority as number,
     run_at: runAt,
@@ -118,6 +120,7 @@ function applyClaim(state: QueueState, r: Fields & JournalRecord, at: string): v
   const worker = r.worker as string;
   moveJob(state, job, "processing");
   job.attempts = r.attempt as number;
+  job.runs = (r.run as number | undefined) ?? job.attempts;
   job.lease = r.seq;
   job.worker_id = worker;
   job.started_at = at;
@@ -125,7 +128,7 @@ function applyClaim(state: QueueState, r: Fields & JournalRecord, at: string): v
   job.next_run_at = null;
   job.updated_at = at;
   const attempt: Attempt = {
-    attempt: job.attempts,
+    attempt: job.runs,
     worker_id: worker,
     started_at: at,
     finished_at: null,

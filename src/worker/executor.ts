@@ -16,7 +16,10 @@ import { killProcessGroup } from "./process_group.ts";
 /** What to run. */
 export interface ExecutionRequest {
   jobId: string;
+  /** The attempt this run counts as (`QUEUECTL_ATTEMPT`). */
   attempt: number;
+  /** The run's own number, never reused (`QUEUECTL_RUN`; names its log). */
+  run: number;
   /** The worker running it; jobs carry it in `QUEUECTL_WORKER_ID` so leftovers can be found. */
   workerId: string;
   command: string;
@@ -90,6 +93,7 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
         ...(request.env ?? {}),
         QUEUECTL_JOB_ID: request.jobId,
         QUEUECTL_ATTEMPT: String(request.attempt),
+        QUEUECTL_RUN: String(request.run),
         QUEUECTL_WORKER_ID: request.workerId,
         QUEUECTL_LOG: request.logPath,
       },

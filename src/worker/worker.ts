@@ -137,18 +137,19 @@ export class Worker {
     const { job } = claim;
     const abort = new AbortController();
     this.#running = { claim, abort };
-    log(`job ${job.id} attempt ${job.attempts} started: ${job.command}`);
+    log(`job ${job.id} run ${job.runs} (attempt ${job.attempts}) started: ${job.command}`);
     let result: ExecutionResult;
     try {
       result = await executeJob({
         jobId: job.id,
         attempt: job.attempts,
+        run: job.runs,
         workerId: this.#options.id,
         command: job.command,
         cwd: job.cwd,
         env: job.env,
         timeout: job.timeout,
-        logPath: attemptLogPath(home, job.id, job.attempts),
+        logPath: attemptLogPath(home, job.id, job.runs),
         signal: abort.signal,
         ...(this.#options.killGraceMs === undefined
           ? {}
@@ -178,7 +179,7 @@ export class Worker {
     }
     const { outcome, next } = await this.#settle(claim, result);
     const detail = result.error ? ` (${result.error.split("\n")[0]})` : "";
-    log(`job ${job.id} attempt ${job.attempts} ${outcome} in ${result.durationMs} ms${detail}`);
+    log(`job ${job.id} run ${job.runs} ${outcome} in ${result.durationMs} ms${detail}`);
     return next;
   }
 
