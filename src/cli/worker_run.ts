@@ -18,6 +18,7 @@ export const workerRunCommand: CommandSpec = {
   options: {
     id: { type: "string", value: "ID", help: "worker id (default: a new one)" },
     "log-file": { type: "string", value: "PATH", help: "append the worker's log here, not stderr" },
+    attached: { type: "boolean", help: "drain when standard input closes (the starter is gone)" },
   },
   positionals: [0, 0],
   async run(context, _args, options) {
@@ -67,6 +68,19 @@ export const workerRunCommand: CommandSpec = {
       };
       const listeners: [Deno.Signal, () => void][] = [["SIGTERM", onTerm], ["SIGINT", onInt]];
       for (const [name, listener] of listeners) Deno.addSignalListener(name, listener);
+      if (options.attached === true) {
+        // `worker start --foreground` holds the other end: end of input means it is gone.
+        (async () => {
+          try {
+            for await (const _ of Deno.stdin.readable) { /* nothing is ever sent */ }
+          } catch {
+            // Closed either way.
+          }
+          if (stopping) return;
+          log("the worker start --foreground process is gone; draining");
+          onTerm();
+        })();
+      }
       try {
         await worker.run();
       } finally {

@@ -40,6 +40,13 @@ Examples:
         // A worker handles signals once registered; before that, SIGTERM would just kill it.
         if (!registered) return void missed.push(received);
         const now = received === "SIGINT" && ++interrupts > 1;
+        if (received === "SIGINT") {
+          context.out.note(
+            now
+              ? "Stopping now: running jobs are killed and go back to pending"
+              : "Draining: running jobs finish first; press Ctrl-C again to stop now",
+          );
+        }
         for (const worker of workers) {
           try {
             Deno.kill(worker.pid, now ? "SIGINT" : "SIGTERM");

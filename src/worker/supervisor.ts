@@ -53,10 +53,13 @@ export async function spawnWorkers(
     const logFile = detached ? workerLogPath(home, id) : null;
     const args = [...prefix, "worker", "run", "--home", home, "--id", id];
     if (logFile) args.push("--log-file", logFile);
+    // An attached worker reads a pipe from this process: when this process dies, even by
+    // SIGKILL, the pipe closes and the worker drains instead of running on unattended.
+    else args.push("--attached");
     const child = new Deno.Command(program, {
       args,
       cwd: home,
-      stdin: "null",
+      stdin: detached ? "null" : "piped",
       stdout: detached ? "null" : "inherit",
       stderr: detached ? "null" : "inherit",
       // Always a new session: a terminal's Ctrl-C reaches only the parent, which forwards it.

@@ -192,7 +192,7 @@ Deno.test("worker start --foreground runs until SIGTERM, then drains and exits 0
     );
     const log = await stderr;
     assert.equal(code, 0, log);
-    assert.match(log, /job j attempt 1 completed/);
+    assert.match(log, /job j run 1 completed/);
     assert.equal(await Deno.readTextFile(marker), "done\n");
     assert.deepEqual((await workers(home)).map((w) => w.status), ["stopped", "stopped"]);
   });
