@@ -199,7 +199,7 @@ Deno.test("every command has --help, and the overview lists them", async () => {
 Deno.test("deno.json tasks carry exactly the permission flags queuectl spawns workers with", async () => {
   const { PERMISSION_FLAGS } = await import("../../src/permissions.ts");
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  for (const task of ["queuectl", "install", "compile"]) {
+  for (const task of ["queuectl", "compile"]) {
     const command: string = config.tasks[task];
     for (const flag of PERMISSION_FLAGS) {
       assert.ok(command.includes(` ${flag} `), `${task} has ${flag}`);

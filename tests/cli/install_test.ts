@@ -45,7 +45,7 @@ async function endToEnd(
   }
 }
 
-Deno.test("deno task install puts a working queuectl command in the install root", async () => {
+Deno.test("deno task install puts a queuectl command that works without deno on PATH", async () => {
   await withTempHome(async (root) => {
     const env = {
       DENO_INSTALL_ROOT: root,
@@ -54,9 +54,23 @@ Deno.test("deno task install puts a working queuectl command in the install root
     const installed = await run(Deno.execPath(), ["task", "install"], env);
     assert.equal(installed.code, 0, installed.stderr);
     const shim = join(root, "bin", "queuectl");
+    assert.match(installed.stdout, new RegExp(`installed ${shim}`));
     const text = await Deno.readTextFile(shim);
     assert.ok(!/ -A |--allow-all/.test(text), "the shim never uses -A");
-    await endToEnd(shim, join(root, "home"), env);
+    const { PERMISSION_FLAGS } = await import("../../src/permissions.ts");
+    const flags = [...text.matchAll(/'(--allow[^']*)'/g)].map((m) => m[1]);
+    assert.deepEqual(flags, PERMISSION_FLAGS, "the shim has exactly queuectl's permission flags");
+    assert.match(text, /'--no-prompt'/);
+    // A machine where only npx has deno: PATH holds the usual tools, but no deno.
+    const tools = join(root, "tools");
+    await Deno.mkdir(tools);
+    for (const tool of ["sh", "cat", "grep", "sleep", "env"]) {
+      await Deno.symlink(`/bin/${tool}`, join(tools, tool));
+    }
+    const bare = { PATH: tools, HOME: root };
+    const which = await run("/bin/sh", ["-c", "command -v deno || echo none"], bare);
+    assert.equal(which.stdout.trim(), "none");
+    await endToEnd(shim, join(root, "home"), bare);
   });
 });
 
