@@ -23,10 +23,10 @@ import {
   type Transaction,
 } from "./framing.ts";
 import { Mutex } from "./mutex.ts";
-import { LOCK_FILE } from "./queue_lock.ts";
+import { LOCK_FILE, lockTimeoutFromEnvironment } from "./queue_lock.ts";
 import { damagedHeaderError, RecordScanner, type ScanPosition } from "./scanner.ts";
 import { locateTail } from "./tail.ts";
-import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
+import type { JournalStorage, LockWait, StorageFile, StorageLock } from "./storage.ts";
 
 /** File name of the journal inside a queue home. */
 export const JOURNAL_FILE = "journal.jsonl";
@@ -86,6 +86,16 @@ export interface JournalOptions<S> {
    * tests set 0 to exercise the search from the end on small files.
    */
   blindAppendMinBytes?: number;
+  /**
+   * How long to wait for the queue lock before failing with an error naming its holder.
+   * Default: `QUEUECTL_LOCK_TIMEOUT` seconds, else 30 s; `Infinity` waits as long as it takes.
+   */
+  lockTimeoutMs?: number;
+  /**
+   * For long-lived processes (workers): past `lockTimeoutMs`, instead of failing, this is called
+   * once per wait with who holds the lock, and the wait goes on.
+   */
+  onLockWait?: (message: string) => void;
 }
 
 const BATCH_SYNC_MS = 50;
@@ -102,6 +112,9 @@ export class Journal<S> {
   #reducer: Reducer<S>;
   #now: () => number;
   #blindAppendMinBytes: number;
+  #lockTimeoutMs: number | undefined;
+  #onLockWait: ((message: string) => void) | undefined;
+  #lockWaitPolicy: LockWait | undefined;
   #storage: JournalStorage;
   #lock: StorageLock;
   #mutex = new Mutex();
@@ -129,14 +142,17 @@ export class Journal<S> {
     this.#reducer = options.reducer;
     this.#now = options.now ?? Date.now;
     this.#blindAppendMinBytes = options.blindAppendMinBytes ?? BLIND_APPEND_MIN_BYTES;
+    this.#lockTimeoutMs = options.lockTimeoutMs;
+    this.#onLockWait = options.onLockWait;
     this.#state = options.reducer.init();
   }
 
   /**
    * Opens the journal of a queue home, creating the home (0700) and the journal (0600, with a
-   * fresh header, atomically) if needed. Requires `--allow-read` and `--allow-write`.
+   * fresh header, atomically) if needed. Requires `--allow-read` and `--allow-write`, and
+   * `--allow-run` to name a lock holder that times out.
    * @param home Absolute path of the queue home.
-   * @param options The reducer and clock.
+   * @param options The reducer, clock and lock wait.
    * @returns The journal; call {@linkcode Journal.close} when done.
    */
   static async open<S>(home: string, options: JournalOptions<S>): Promise<Journal<S>> {
@@ -146,7 +162,7 @@ export class Journal<S> {
     const lock = await storage.openLock(join(home, LOCK_FILE));
     const journal = new Journal(home, storage, lock, options);
     try {
-      if (!exists) await lock.withLock(() => journal.#createIfMissing());
+      if (!exists) await lock.withLock(() => journal.#createIfMissing(), journal.#lockWait());
     } catch (error) {
       lock.release();
       throw error;
@@ -205,7 +221,7 @@ export class Journal<S> {
           await this.#maybeCompact();
         }
         return decision.result;
-      })
+      }, this.#lockWait())
     );
   }
 
@@ -252,7 +268,7 @@ export class Journal<S> {
           await this.#undoPartialAppend(tail.end, error);
         }
         await this.#syncNow(true);
-      })
+      }, this.#lockWait())
     );
   }
 
@@ -266,7 +282,7 @@ export class Journal<S> {
         this.#checkUsable();
         await this.#catchUp(true);
         return await this.#compactLocked();
-      })
+      }, this.#lockWait())
     );
   }
 
@@ -303,6 +319,14 @@ export class Journal<S> {
     if ((await this.#storage.inode(this.path)) !== undefined) return;
     const header = this.#newHeader(0);
     await writeSnapshotFile(this.#storage, this.path, encodeHeader(header), "");
+  }
+
+  #lockWait(): LockWait {
+    this.#lockWaitPolicy ??= {
+      timeoutMs: this.#lockTimeoutMs ?? lockTimeoutFromEnvironment(),
+      onTimeout: this.#onLockWait ?? "fail",
+    };
+    return this.#lockWaitPolicy;
   }
 
   async #catchUp(underLock: boolean): Promise<void> {

@@ -8,7 +8,7 @@ import { join } from "../platform/paths.ts";
 import { syncDirectory } from "./file_io.ts";
 import { inspectJournal, type JournalInspection } from "./inspect.ts";
 import { JOURNAL_FILE } from "./journal.ts";
-import { LOCK_FILE, QueueLock } from "./queue_lock.ts";
+import { LOCK_FILE, lockTimeoutFromEnvironment, QueueLock } from "./queue_lock.ts";
 
 /** What a repair did. */
 export interface RepairReport {
@@ -24,7 +24,8 @@ export interface RepairReport {
 /**
  * Repairs the journal of `home` if it has a bad record: a torn tail is truncated; mid-file
  * corruption is first copied to `journal.jsonl.bak-<time>`, then cut at the first bad record.
- * A damaged header cannot be repaired. Requires `--allow-read` and `--allow-write`.
+ * A damaged header cannot be repaired. Requires `--allow-read` and `--allow-write`, and
+ * `--allow-run` to name the holder of the lock if it cannot be had within `QUEUECTL_LOCK_TIMEOUT`.
  * @param home The queue home.
  * @param nowMs Time for the backup's name.
  * @returns What was found and done.
@@ -54,7 +55,7 @@ export async function repairJournal(home: string, nowMs = Date.now()): Promise<R
       report.repaired = true;
       report.bytesCut = inspection.bytes - inspection.firstBad.offset;
       return report;
-    });
+    }, { timeoutMs: lockTimeoutFromEnvironment(), onTimeout: "fail" });
   } finally {
     lock.release();
   }

@@ -92,6 +92,10 @@ export interface StoreOptions {
   storage?: JournalStorage;
   /** See `JournalOptions.blindAppendMinBytes`. */
   blindAppendMinBytes?: number;
+  /** Bound on waiting for the queue lock; see `JournalOptions.lockTimeoutMs`. */
+  lockTimeoutMs?: number;
+  /** Long-lived callers (workers): told who holds the lock past the bound, and keep waiting. */
+  onLockWait?: (message: string) => void;
 }
 
 /** A {@linkcode QueueStore} kept in a queue home's journal. */
@@ -107,11 +111,12 @@ export class JournalQueueStore implements QueueStore {
   /**
    * Opens the queue in `home`, creating it if needed. Requires `--allow-read`, `--allow-write`.
    * @param home Absolute path of the queue home.
-   * @param options Clock override.
+   * @param options Clock, storage and lock wait overrides.
    * @returns The store; call `close()` when done.
    */
   static async open(home: string, options: StoreOptions = {}): Promise<JournalQueueStore> {
     const now = options.now ?? Date.now;
+    const { lockTimeoutMs, onLockWait } = options;
     const journal = await Journal.open(home, {
       reducer: queueReducer,
       now,
@@ -119,6 +124,8 @@ export class JournalQueueStore implements QueueStore {
       ...(options.blindAppendMinBytes === undefined
         ? {}
         : { blindAppendMinBytes: options.blindAppendMinBytes }),
+      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+      ...(onLockWait ? { onLockWait } : {}),
     });
     return new JournalQueueStore(journal, now);
   }
