@@ -87,6 +87,11 @@ export interface JournalOptions<S> {
    */
   blindAppendMinBytes?: number;
   /**
+   * Where housekeeping problems go (a compaction that failed after a commit, which stands):
+   * one line each. Default: `queuectl: warning: …` on stderr.
+   */
+  onWarning?: (message: string) => void;
+  /**
    * How long to wait for the queue lock before failing with an error naming its holder.
    * Default: `QUEUECTL_LOCK_TIMEOUT` seconds, else 30 s; `Infinity` waits as long as it takes.
    */
@@ -99,6 +104,8 @@ export interface JournalOptions<S> {
 }
 
 const BATCH_SYNC_MS = 50;
+/** After an automatic compaction failed (a full disk), the next try waits this long. */
+const COMPACT_RETRY_MS = 60_000;
 const HEADER_PROBE_BYTES = 4096;
 const BLIND_APPEND_MIN_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
@@ -112,9 +119,11 @@ export class Journal<S> {
   #reducer: Reducer<S>;
   #now: () => number;
   #blindAppendMinBytes: number;
+  #warn: (message: string) => void;
   #lockTimeoutMs: number | undefined;
   #onLockWait: ((message: string) => void) | undefined;
   #lockWaitPolicy: LockWait | undefined;
+  #compactRetryAt = 0;
   #storage: JournalStorage;
   #lock: StorageLock;
   #mutex = new Mutex();
@@ -142,6 +151,7 @@ export class Journal<S> {
     this.#reducer = options.reducer;
     this.#now = options.now ?? Date.now;
     this.#blindAppendMinBytes = options.blindAppendMinBytes ?? BLIND_APPEND_MIN_BYTES;
+    this.#warn = options.onWarning ?? warnOnStderr;
     this.#lockTimeoutMs = options.lockTimeoutMs;
     this.#onLockWait = options.onLockWait;
     this.#state = options.reducer.init();
@@ -152,7 +162,7 @@ export class Journal<S> {
    * fresh header, atomically) if needed. Requires `--allow-read` and `--allow-write`, and
    * `--allow-run` to name a lock holder that times out.
    * @param home Absolute path of the queue home.
-   * @param options The reducer, clock and lock wait.
+   * @param options The reducer, clock, lock wait and warning sink.
    * @returns The journal; call {@linkcode Journal.close} when done.
    */
   static async open<S>(home: string, options: JournalOptions<S>): Promise<Journal<S>> {
@@ -201,7 +211,9 @@ export class Journal<S> {
   /**
    * Runs one atomic read-decide-append step: takes the lock, catches up, repairs a torn tail, lets
    * `decide` choose records from the fresh state, appends them in one write, syncs per policy,
-   * applies them, and compacts if the journal has grown past its threshold.
+   * applies them, and compacts if the journal has grown past its threshold. Once the records are
+   * written the transaction stands: a compaction that fails after it is a warning, never the
+   * transaction's error.
    * @param decide Decision over the fresh state; must not keep references past its return. It may
    *   be async (e.g. to probe whether a process is alive) but then holds the lock while it waits.
    * @param options `durable: false` to skip the fsync for this append.
@@ -218,7 +230,7 @@ export class Journal<S> {
         const decision = await decide(this.#state);
         if (decision.records.length > 0) {
           await this.#append(decision.records, options.durable ?? true);
-          await this.#maybeCompact();
+          await this.#compactIfDue();
         }
         return decision.result;
       }, this.#lockWait())
@@ -480,7 +492,21 @@ export class Journal<S> {
     }
   }
 
+  /** Housekeeping after a commit: compacts when due; a failure is a warning, never an error. */
+  async #compactIfDue(): Promise<void> {
+    try {
+      await this.#maybeCompact();
+    } catch (error) {
+      this.#compactRetryAt = performance.now() + COMPACT_RETRY_MS;
+      const later = this.#fatal ? "" : ", and compaction will be tried again later";
+      this.#warn(
+        `Compaction of "${this.path}" failed (${reasonOf(error)}); the change was saved${later}`,
+      );
+    }
+  }
+
   async #maybeCompact(): Promise<void> {
+    if (performance.now() < this.#compactRetryAt) return;
     const { compactMinBytes } = this.#reducer.settings(this.#state);
     const threshold = Math.max(compactMinBytes, 2 * (this.#header?.snapshot_bytes ?? 0));
     if (this.#position.offset <= threshold) return;
@@ -498,13 +524,45 @@ export class Journal<S> {
     const snapshot = bodies.map((body) => encodeRecord(seq++, body, salt)).join("");
     header.snapshot_bytes = snapshot.length;
     const headerLine = encodeHeader(header);
-    await writeSnapshotFile(this.#storage, this.path, headerLine, snapshot);
-    // Rebuild the state from what was written, exactly as another process will.
-    await this.#reopen();
-    await this.#catchUp(true);
-    if (this.#position.offset !== headerLine.length + snapshot.length) {
-      throw new QueueError(`Compaction of "${this.path}" did not read back what it wrote`);
+    // A failure before the rename leaves the journal as it was, and this state with it; one after
+    // it is seen by the next catch-up as a new inode, whatever this process holds (but a failed
+    // directory fsync is fatal: the rename may not survive a power loss).
+    try {
+      await writeSnapshotFile(this.#storage, this.path, headerLine, snapshot);
+    } catch (error) {
+      if (error instanceof FatalStorageError) this.#fatal = error;
+      throw error;
+    }
+    try {
+      // Rebuild the state from what was written, exactly as another process will.
+      await this.#reopen();
+      await this.#catchUp(true);
+      if (this.#position.offset !== headerLine.length + snapshot.length) {
+        throw new QueueError(`Compaction of "${this.path}" did not read back what it wrote`);
+      }
+    } catch (error) {
+      // Whatever was half read, the next catch-up reloads from scratch.
+      this.#file?.close();
+      this.#file = undefined;
+      throw error;
     }
     return { bytesBefore, bytesAfter: this.#position.offset, records: bodies.length };
   }
+}
+
+/** The default warning sink: one line on stderr, written at once (a process may exit next). */
+function warnOnStderr(message: string): void {
+  const bytes = encoder.encode(`queuectl: warning: ${message}\n`);
+  try {
+    for (let written = 0; written < bytes.length;) {
+      written += Deno.stderr.writeSync(bytes.subarray(written));
+    }
+  } catch {
+    // Nowhere left to say it.
+  }
+}
+
+/** The first line of an error's message. */
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }

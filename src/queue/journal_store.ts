@@ -92,6 +92,8 @@ export interface StoreOptions {
   storage?: JournalStorage;
   /** See `JournalOptions.blindAppendMinBytes`. */
   blindAppendMinBytes?: number;
+  /** Where housekeeping problems go; see `JournalOptions.onWarning` (default: stderr). */
+  onWarning?: (message: string) => void;
   /** Bound on waiting for the queue lock; see `JournalOptions.lockTimeoutMs`. */
   lockTimeoutMs?: number;
   /** Long-lived callers (workers): told who holds the lock past the bound, and keep waiting. */
@@ -111,12 +113,12 @@ export class JournalQueueStore implements QueueStore {
   /**
    * Opens the queue in `home`, creating it if needed. Requires `--allow-read`, `--allow-write`.
    * @param home Absolute path of the queue home.
-   * @param options Clock, storage and lock wait overrides.
+   * @param options Clock, storage, warning sink and lock wait overrides.
    * @returns The store; call `close()` when done.
    */
   static async open(home: string, options: StoreOptions = {}): Promise<JournalQueueStore> {
     const now = options.now ?? Date.now;
-    const { lockTimeoutMs, onLockWait } = options;
+    const { onWarning, lockTimeoutMs, onLockWait } = options;
     const journal = await Journal.open(home, {
       reducer: queueReducer,
       now,
@@ -124,6 +126,7 @@ export class JournalQueueStore implements QueueStore {
       ...(options.blindAppendMinBytes === undefined
         ? {}
         : { blindAppendMinBytes: options.blindAppendMinBytes }),
+      ...(onWarning ? { onWarning } : {}),
       ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
       ...(onLockWait ? { onLockWait } : {}),
     });
