@@ -6,8 +6,8 @@
  */
 
 import { join } from "../platform/paths.ts";
-import { FatalStorageError, QueueError } from "../errors.ts";
-import { writeSnapshotFile } from "./compaction.ts";
+import { CorruptJournalError, FatalStorageError, QueueError } from "../errors.ts";
+import { replaceJournalFile } from "./compaction.ts";
 import { denoStorage } from "./deno_storage.ts";
 import {
   decodeHeaderLine,
@@ -330,7 +330,7 @@ export class Journal<S> {
   async #createIfMissing(): Promise<void> {
     if ((await this.#storage.inode(this.path)) !== undefined) return;
     const header = this.#newHeader(0);
-    await writeSnapshotFile(this.#storage, this.path, encodeHeader(header), "");
+    await replaceJournalFile(this.#storage, this.path, [encodeHeader(header)]);
   }
 
   #lockWait(): LockWait {
@@ -341,7 +341,35 @@ export class Journal<S> {
     return this.#lockWaitPolicy;
   }
 
+  /**
+   * Reads what was appended since the last catch-up. Any failure forgets the open file, so the
+   * next catch-up reloads from scratch instead of applying a record twice; damage found past the
+   * last offset is checked by such a reload first (the file may have been cut behind this
+   * process's back and written again).
+   */
   async #catchUp(underLock: boolean): Promise<void> {
+    const incremental = this.#file !== undefined && this.#header !== undefined;
+    try {
+      await this.#readNew(underLock);
+    } catch (error) {
+      this.#forgetFile();
+      if (!(incremental && error instanceof CorruptJournalError)) throw error;
+      try {
+        await this.#readNew(underLock);
+      } catch (again) {
+        this.#forgetFile();
+        throw again;
+      }
+    }
+  }
+
+  #forgetFile(): void {
+    this.#file?.close();
+    this.#file = undefined;
+    this.#ino = null;
+  }
+
+  async #readNew(underLock: boolean): Promise<void> {
     if (!this.#file || await this.#replaced()) await this.#reopen();
     const apply = (record: JournalRecord) => this.#reducer.apply(this.#state, record);
     let scanner = this.#header
@@ -349,7 +377,8 @@ export class Journal<S> {
       : undefined;
     // A fresh handle reads from byte 0 in the same pass: line 1 is the header.
     let head = "";
-    await this.#file!.readText(this.#position.offset, (text) => {
+    const start = this.#position.offset;
+    const read = await this.#file!.readText(start, (text) => {
       if (scanner) return scanner.feed(text);
       head += text;
       const newline = head.indexOf("\n");
@@ -361,6 +390,12 @@ export class Journal<S> {
       scanner = new RecordScanner(this.path, this.#salt!, this.#position, apply);
       scanner.feed(head.slice(newline + 1));
     });
+    if (read === 0 && start > 0 && await this.#file!.size() < start) {
+      // Same inode, shorter than what this process read: cut in place behind its back (an old
+      // `doctor --repair`, a person). Appending here would reuse sequence numbers: reload.
+      await this.#reopen();
+      return await this.#readNew(underLock);
+    }
     if (!scanner) {
       if (head.length > 0) this.#damagedHeader("no complete first line");
       if (underLock) await this.#writeFreshHeader();
@@ -528,7 +563,7 @@ export class Journal<S> {
     // it is seen by the next catch-up as a new inode, whatever this process holds (but a failed
     // directory fsync is fatal: the rename may not survive a power loss).
     try {
-      await writeSnapshotFile(this.#storage, this.path, headerLine, snapshot);
+      await replaceJournalFile(this.#storage, this.path, [headerLine, snapshot]);
     } catch (error) {
       if (error instanceof FatalStorageError) this.#fatal = error;
       throw error;
@@ -541,9 +576,7 @@ export class Journal<S> {
         throw new QueueError(`Compaction of "${this.path}" did not read back what it wrote`);
       }
     } catch (error) {
-      // Whatever was half read, the next catch-up reloads from scratch.
-      this.#file?.close();
-      this.#file = undefined;
+      this.#forgetFile();
       throw error;
     }
     return { bytesBefore, bytesAfter: this.#position.offset, records: bodies.length };
