@@ -7,7 +7,7 @@
 
 import { join } from "../platform/paths.ts";
 import { CorruptJournalError, FatalStorageError, QueueError } from "../errors.ts";
-import { replaceJournalFile } from "./compaction.ts";
+import { leftoverTempFiles, replaceJournalFile } from "./compaction.ts";
 import { denoStorage } from "./deno_storage.ts";
 import {
   decodeHeaderLine,
@@ -23,7 +23,7 @@ import {
   type Transaction,
 } from "./framing.ts";
 import { Mutex } from "./mutex.ts";
-import { LOCK_FILE, lockTimeoutFromEnvironment } from "./queue_lock.ts";
+import { LOCK_FILE, LockTimeoutError, lockTimeoutFromEnvironment } from "./queue_lock.ts";
 import { damagedHeaderError, RecordScanner, type ScanPosition } from "./scanner.ts";
 import { locateTail } from "./tail.ts";
 import type { JournalStorage, LockWait, StorageFile, StorageLock } from "./storage.ts";
@@ -106,6 +106,8 @@ export interface JournalOptions<S> {
 const BATCH_SYNC_MS = 50;
 /** After an automatic compaction failed (a full disk), the next try waits this long. */
 const COMPACT_RETRY_MS = 60_000;
+/** At open, leftover temp files are removed if the lock comes this soon; else later. */
+const TEMP_CLEANUP_WAIT_MS = 200;
 const HEADER_PROBE_BYTES = 4096;
 const BLIND_APPEND_MIN_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
@@ -159,8 +161,9 @@ export class Journal<S> {
 
   /**
    * Opens the journal of a queue home, creating the home (0700) and the journal (0600, with a
-   * fresh header, atomically) if needed. Requires `--allow-read` and `--allow-write`, and
-   * `--allow-run` to name a lock holder that times out.
+   * fresh header, atomically) if needed. Temp files of a compaction killed midway are removed
+   * if the lock can be had at once (a read-only command never waits for it). Requires
+   * `--allow-read` and `--allow-write`, and `--allow-run` to name a lock holder that times out.
    * @param home Absolute path of the queue home.
    * @param options The reducer, clock, lock wait and warning sink.
    * @returns The journal; call {@linkcode Journal.close} when done.
@@ -173,6 +176,7 @@ export class Journal<S> {
     const journal = new Journal(home, storage, lock, options);
     try {
       if (!exists) await lock.withLock(() => journal.#createIfMissing(), journal.#lockWait());
+      else await journal.#removeLeftoverTemps();
     } catch (error) {
       lock.release();
       throw error;
@@ -339,6 +343,23 @@ export class Journal<S> {
       onTimeout: this.#onLockWait ?? "fail",
     };
     return this.#lockWaitPolicy;
+  }
+
+  /** Removes temp files of an interrupted compaction, if the lock is free now. */
+  async #removeLeftoverTemps(): Promise<void> {
+    try {
+      if ((await leftoverTempFiles(this.#storage, this.path)).length === 0) return;
+      await this.#lock.withLock(async () => {
+        for (const temp of await leftoverTempFiles(this.#storage, this.path)) {
+          await this.#storage.remove(temp);
+        }
+      }, { timeoutMs: TEMP_CLEANUP_WAIT_MS, onTimeout: "skip" });
+    } catch (error) {
+      // Held: maybe a compaction writing its temp file right now. The next compaction removes
+      // whatever is stale then.
+      if (error instanceof LockTimeoutError) return;
+      this.#warn(`Cannot remove leftover temp files of "${this.path}": ${reasonOf(error)}`);
+    }
   }
 
   /**

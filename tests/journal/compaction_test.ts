@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { FatalStorageError } from "../../src/errors.ts";
 import { Journal, JOURNAL_FILE, type JournalOptions } from "../../src/journal/mod.ts";
+import { withTempHome } from "../_temp_home.ts";
 import { listReducer, type ListState } from "./_list_reducer.ts";
 import { type FaultOp, noSpace, SimulatedStorage } from "./_simulated_storage.ts";
 
@@ -102,4 +104,47 @@ Deno.test("an explicit compact() still reports its own failure", async () => {
   await add(journal, 2);
   assert.deepEqual(await durableValues(disk), [1, 2]);
   await journal.close();
+});
+
+Deno.test("leftover temp files of a killed compaction are removed when the journal is next opened", async () => {
+  await withTempHome(async (home) => {
+    const options = { reducer: listReducer() };
+    const journal = await Journal.open(home, options);
+    await journal.transact(() => ({ records: [{ op: "add", n: 1 }], result: undefined }));
+    await journal.close();
+    // What a compaction killed between creating its temp file and renaming it leaves.
+    await Deno.writeTextFile(join(home, `${JOURNAL_FILE}.0badc0de.tmp`), "half a snapshot");
+    const reader = await Journal.open(home, options);
+    const names = (await Array.fromAsync(Deno.readDir(home))).map((e) => e.name).sort();
+    assert.deepEqual(names, [JOURNAL_FILE, "queue.lock"]);
+    assert.deepEqual((await reader.refresh()).values, [1]);
+    await reader.close();
+  });
+});
+
+Deno.test("a leftover temp file is left alone while the lock is busy, and open does not wait", async () => {
+  await withTempHome(async (home) => {
+    const options = { reducer: listReducer() };
+    const holder = await Journal.open(home, options);
+    const temp = join(home, `${JOURNAL_FILE}.0badc0de.tmp`);
+    await Deno.writeTextFile(temp, "a compaction in progress");
+    const { promise: release, resolve } = Promise.withResolvers<void>();
+    const { promise: holding, resolve: held } = Promise.withResolvers<void>();
+    const busy = holder.transact(async () => {
+      held();
+      await release;
+      return { records: [], result: undefined };
+    });
+    await holding;
+    const started = performance.now();
+    const reader = await Journal.open(home, options);
+    assert.ok(performance.now() - started < 5_000, "open did not wait for the lock");
+    assert.ok(await Deno.lstat(temp), "the temp file may be in use: kept");
+    resolve();
+    await busy;
+    // The reader's given-up wait ends once the lock is free; its next section comes after it.
+    await reader.transact(() => ({ records: [{ op: "add", n: 1 }], result: undefined }));
+    await reader.close();
+    await holder.close();
+  });
 });
