@@ -215,9 +215,10 @@ export class Journal<S> {
   /**
    * Runs one atomic read-decide-append step: takes the lock, catches up, repairs a torn tail, lets
    * `decide` choose records from the fresh state, appends them in one write, syncs per policy,
-   * applies them, and compacts if the journal has grown past its threshold. Once the records are
-   * written the transaction stands: a compaction that fails after it is a warning, never the
-   * transaction's error.
+   * applies them, and compacts if the journal has grown past its threshold. A journal compacted
+   * by another process is reloaded before the lock is taken, so the lock is held only to read
+   * the few records appended since. Once the records are written the transaction stands: a
+   * compaction that fails after it is a warning, never the transaction's error.
    * @param decide Decision over the fresh state; must not keep references past its return. It may
    *   be async (e.g. to probe whether a process is alive) but then holds the lock while it waits.
    * @param options `durable: false` to skip the fsync for this append.
@@ -227,8 +228,10 @@ export class Journal<S> {
     decide: (state: S) => Decision<T> | Promise<Decision<T>>,
     options: TransactOptions = {},
   ): Promise<T> {
-    return this.#mutex.run(() =>
-      this.#lock.withLock(async () => {
+    return this.#mutex.run(async () => {
+      this.#checkUsable();
+      await this.#catchUpIfReplaced();
+      return await this.#lock.withLock(async () => {
         this.#checkUsable();
         await this.#catchUp(true);
         const decision = await decide(this.#state);
@@ -237,8 +240,8 @@ export class Journal<S> {
           await this.#compactIfDue();
         }
         return decision.result;
-      }, this.#lockWait())
-    );
+      }, this.#lockWait());
+    });
   }
 
   /**
@@ -251,8 +254,11 @@ export class Journal<S> {
    */
   appendBlind(bodies: RecordBody[]): Promise<void> {
     if (bodies.length === 0) return Promise.resolve();
-    return this.#mutex.run(() =>
-      this.#lock.withLock(async () => {
+    return this.#mutex.run(async () => {
+      this.#checkUsable();
+      // A process that holds the state reads it under the lock: reload a compacted one first.
+      if (this.#header) await this.#catchUpIfReplaced();
+      await this.#lock.withLock(async () => {
         this.#checkUsable();
         if (!this.#file || await this.#replaced()) await this.#reopen();
         // A small journal is read whole faster than its end is searched: one read, no seeks.
@@ -284,8 +290,8 @@ export class Journal<S> {
           await this.#undoPartialAppend(tail.end, error);
         }
         await this.#syncNow(true);
-      }, this.#lockWait())
-    );
+      }, this.#lockWait());
+    });
   }
 
   /**
@@ -293,13 +299,15 @@ export class Journal<S> {
    * @returns Sizes before and after.
    */
   compact(): Promise<CompactionReport> {
-    return this.#mutex.run(() =>
-      this.#lock.withLock(async () => {
+    return this.#mutex.run(async () => {
+      this.#checkUsable();
+      await this.#catchUpIfReplaced();
+      return await this.#lock.withLock(async () => {
         this.#checkUsable();
         await this.#catchUp(true);
         return await this.#compactLocked();
-      }, this.#lockWait())
-    );
+      }, this.#lockWait());
+    });
   }
 
   /** Flushes pending appends and releases the file handles. */
@@ -360,6 +368,14 @@ export class Journal<S> {
       if (error instanceof LockTimeoutError) return;
       this.#warn(`Cannot remove leftover temp files of "${this.path}": ${reasonOf(error)}`);
     }
+  }
+
+  /** Catches up without the lock if another process replaced the journal (or none is loaded). */
+  async #catchUpIfReplaced(): Promise<void> {
+    if (this.#file && !(await this.#replaced())) return;
+    // Reloading a big snapshot takes a while: not while every other process waits for the lock.
+    // If it is replaced again before the lock is taken, the catch-up under the lock reloads.
+    await this.#catchUp(false);
   }
 
   /**

@@ -3,7 +3,7 @@
  * rename and directory fsync, and can list every state a power loss at any instant could leave:
  * unsynced appends dropped, cut at any byte, or their tail zero-filled or garbage; directory
  * changes since the last directory fsync applied or not (in order). It can also fail chosen
- * operations (a full disk).
+ * operations (a full disk) and tell how much was read while the lock was held.
  * @module
  */
 
@@ -91,11 +91,14 @@ class SimFile implements StorageFile {
   readText(offset: number, onText: (text: string) => void): Promise<number> {
     const data = this.#disk.inodeData(this.ino);
     const slice = data.subarray(Math.min(offset, data.length));
+    this.#disk.noteRead(slice.length);
     if (slice.length > 0) onText(new TextDecoder().decode(slice));
     return Promise.resolve(slice.length);
   }
   readAt(offset: number, length: number): Promise<Uint8Array> {
-    return Promise.resolve(this.#disk.inodeData(this.ino).slice(offset, offset + length));
+    const bytes = this.#disk.inodeData(this.ino).slice(offset, offset + length);
+    this.#disk.noteRead(bytes.length);
+    return Promise.resolve(bytes);
   }
   size(): Promise<number> {
     return Promise.resolve(this.#disk.inodeData(this.ino).length);
@@ -129,6 +132,10 @@ export class SimulatedStorage implements JournalStorage {
   #durable = 0;
   #recording: CrashPoint[] | undefined;
   #faults: Fault[] = [];
+  #locked = false;
+  #beforeLock: (() => Promise<void>) | undefined;
+  /** Bytes read through any file while a lock section was running. */
+  bytesReadUnderLock = 0;
 
   /** A disk holding exactly `image`, everything durable. */
   static fromImage(image: DiskImage): SimulatedStorage {
@@ -160,6 +167,18 @@ export class SimulatedStorage implements JournalStorage {
       : [...this.#names].filter(([, i]) => i === ino).map(([n]) => n);
     const fault = this.#faults.find((f) => f.op === op && names.some((n) => f.name.test(n)));
     if (fault) throw fault.error;
+  }
+
+  noteRead(bytes: number): void {
+    if (this.#locked) this.bytesReadUnderLock += bytes;
+  }
+
+  /**
+   * Runs `action` once, right before the next lock section starts waiting for the lock, as
+   * another process could: e.g. a compaction between a catch-up and the lock.
+   */
+  beforeNextLock(action: () => Promise<void>): void {
+    this.#beforeLock = action;
   }
 
   /** What survives a power loss now: the durable names and each file's durable bytes. */
@@ -249,7 +268,20 @@ export class SimulatedStorage implements JournalStorage {
   }
   openLock(): Promise<StorageLock> {
     const mutex = this.#mutex;
-    return Promise.resolve({ withLock: (section) => mutex.run(section), release() {} });
+    const withLock = async <T>(section: () => Promise<T>): Promise<T> => {
+      const action = this.#beforeLock;
+      this.#beforeLock = undefined;
+      if (action) await action();
+      return await mutex.run(async () => {
+        this.#locked = true;
+        try {
+          return await section();
+        } finally {
+          this.#locked = false;
+        }
+      });
+    };
+    return Promise.resolve({ withLock, release() {} });
   }
   inode(path: string): Promise<number | undefined> {
     return Promise.resolve(this.#names.get(basename(path)));

@@ -37,6 +37,11 @@ async function durableValues(disk: SimulatedStorage): Promise<number[]> {
   }
 }
 
+/** Seqs of every line of the journal file, header first. */
+function seqsOf(text: string): number[] {
+  return text.trim().split("\n").map((line) => JSON.parse(line).seq);
+}
+
 for (const op of ["create", "write", "sync"] as FaultOp[]) {
   Deno.test(`a compaction that fails after a commit (temp file ${op}: no space) warns and the transaction stands`, async () => {
     const disk = new SimulatedStorage();
@@ -146,5 +151,77 @@ Deno.test("a leftover temp file is left alone while the lock is busy, and open d
     await reader.transact(() => ({ records: [{ op: "add", n: 1 }], result: undefined }));
     await reader.close();
     await holder.close();
+  });
+});
+
+Deno.test("a transact after another process compacted reloads the snapshot before taking the lock", async () => {
+  const disk = new SimulatedStorage();
+  const a = await openOn(disk, []);
+  const b = await openOn(disk, []);
+  for (let n = 0; n < 50; n++) await add(a, n);
+  assert.equal((await b.refresh()).values.length, 50);
+  await a.compact();
+  const snapshotBytes = disk.fileText(JOURNAL_FILE)!.length;
+  await add(a, 50);
+  disk.bytesReadUnderLock = 0;
+  await add(b, 51);
+  assert.ok(
+    disk.bytesReadUnderLock < snapshotBytes / 4,
+    `${disk.bytesReadUnderLock} bytes read under the lock, the snapshot is ${snapshotBytes}`,
+  );
+  const all = [...Array(52).keys()];
+  assert.deepEqual(b.state.values, all);
+  assert.deepEqual((await a.refresh()).values, all);
+  assert.deepEqual(await durableValues(disk), all);
+  await a.close();
+  await b.close();
+});
+
+Deno.test("a compaction between the lockless reload and the lock is caught under the lock", async () => {
+  const disk = new SimulatedStorage();
+  const a = await openOn(disk, []);
+  const b = await openOn(disk, []);
+  for (let n = 0; n < 5; n++) await add(a, n);
+  await b.refresh();
+  await a.compact();
+  disk.beforeNextLock(async () => {
+    await add(a, 5);
+    await a.compact();
+  });
+  await add(b, 6);
+  const all = [0, 1, 2, 3, 4, 5, 6];
+  assert.deepEqual(b.state.values, all);
+  assert.deepEqual((await a.refresh()).values, all);
+  assert.deepEqual(await durableValues(disk), all);
+  const seqs = seqsOf(disk.fileText(JOURNAL_FILE)!);
+  assert.deepEqual(seqs.slice(1), seqs.slice(1).map((_, i) => seqs[0]! + 1 + i));
+  await a.close();
+  await b.close();
+});
+
+Deno.test("a transact after another process's compaction on disk is correct", async () => {
+  await withTempHome(async (home) => {
+    const options = { reducer: listReducer() };
+    const a = await Journal.open(home, options);
+    const b = await Journal.open(home, options);
+    for (let n = 0; n < 20; n++) {
+      await a.transact(() => ({ records: [{ op: "add", n }], result: undefined }));
+    }
+    await b.refresh();
+    await a.compact();
+    await a.transact(() => ({ records: [{ op: "add", n: 20 }], result: undefined }));
+    const seen = await b.transact((state) => ({
+      records: [{ op: "add", n: 21 }],
+      result: [...state.values],
+    }));
+    assert.deepEqual(seen, [...Array(21).keys()], "decided on the fresh state");
+    await a.close();
+    await b.close();
+    const reader = await Journal.open(home, options);
+    assert.deepEqual((await reader.refresh()).values, [...Array(22).keys()]);
+    await reader.close();
+    const seqs = seqsOf(await Deno.readTextFile(join(home, JOURNAL_FILE)));
+    // The header carries seq 20; the snapshot and both appends continue from there.
+    assert.deepEqual(seqs, [20, ...Array.from({ length: 22 }, (_, i) => 21 + i)]);
   });
 });
