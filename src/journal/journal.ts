@@ -101,6 +101,11 @@ export interface JournalOptions<S> {
    * once per wait with who holds the lock, and the wait goes on.
    */
   onLockWait?: (message: string) => void;
+  /**
+   * Called after each compaction, still under the lock, with the state before and after: the
+   * layer above deletes what belonged to records the snapshot dropped. Its errors are warnings.
+   */
+  afterCompaction?: (previous: S, next: S) => Promise<void> | void;
 }
 
 const BATCH_SYNC_MS = 50;
@@ -125,6 +130,7 @@ export class Journal<S> {
   #lockTimeoutMs: number | undefined;
   #onLockWait: ((message: string) => void) | undefined;
   #lockWaitPolicy: LockWait | undefined;
+  #afterCompaction: ((previous: S, next: S) => Promise<void> | void) | undefined;
   #compactRetryAt = 0;
   #storage: JournalStorage;
   #lock: StorageLock;
@@ -156,6 +162,7 @@ export class Journal<S> {
     this.#warn = options.onWarning ?? warnOnStderr;
     this.#lockTimeoutMs = options.lockTimeoutMs;
     this.#onLockWait = options.onLockWait;
+    this.#afterCompaction = options.afterCompaction;
     this.#state = options.reducer.init();
   }
 
@@ -605,6 +612,7 @@ export class Journal<S> {
       if (error instanceof FatalStorageError) this.#fatal = error;
       throw error;
     }
+    const previous = this.#state;
     try {
       // Rebuild the state from what was written, exactly as another process will.
       await this.#reopen();
@@ -615,6 +623,13 @@ export class Journal<S> {
     } catch (error) {
       this.#forgetFile();
       throw error;
+    }
+    if (this.#afterCompaction) {
+      try {
+        await this.#afterCompaction(previous, this.#state);
+      } catch (error) {
+        this.#warn(`Clean-up after compacting "${this.path}" failed: ${reasonOf(error)}`);
+      }
     }
     return { bytesBefore, bytesAfter: this.#position.offset, records: bodies.length };
   }

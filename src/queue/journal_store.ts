@@ -15,6 +15,7 @@ import {
 } from "../journal/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
+import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
 import { type Job, jobView, type StoredJob } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
 import {
@@ -129,6 +130,8 @@ export class JournalQueueStore implements QueueStore {
       ...(onWarning ? { onWarning } : {}),
       ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
       ...(onLockWait ? { onLockWait } : {}),
+      // Jobs dropped by retention take their logs with them.
+      afterCompaction: (previous, next) => removeDroppedJobLogs(home, previous, next),
     });
     return new JournalQueueStore(journal, now);
   }

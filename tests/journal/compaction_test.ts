@@ -111,6 +111,26 @@ Deno.test("an explicit compact() still reports its own failure", async () => {
   await journal.close();
 });
 
+Deno.test("an afterCompaction hook sees the state before and after, and its failure is a warning", async () => {
+  const disk = new SimulatedStorage();
+  const warnings: string[] = [];
+  const seen: [number[], number[]][] = [];
+  const journal = await openOn(disk, warnings, 1 << 30, {
+    afterCompaction: (previous, next) => {
+      seen.push([[...previous.values], [...next.values]]);
+      throw new Error("cannot remove logs");
+    },
+  });
+  await add(journal, 1);
+  await add(journal, 2);
+  const report = await journal.compact();
+  assert.equal(report.records, 2);
+  assert.deepEqual(seen, [[[1, 2], [1, 2]]]);
+  assert.deepEqual(warnings.length, 1);
+  assert.match(warnings[0]!, /cannot remove logs/);
+  await journal.close();
+});
+
 Deno.test("leftover temp files of a killed compaction are removed when the journal is next opened", async () => {
   await withTempHome(async (home) => {
     const options = { reducer: listReducer() };
