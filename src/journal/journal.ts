@@ -6,8 +6,8 @@
  */
 
 import { join } from "../platform/paths.ts";
-import { FatalStorageError, QueueError } from "../errors.ts";
-import { writeSnapshotFile } from "./compaction.ts";
+import { CorruptJournalError, FatalStorageError, QueueError } from "../errors.ts";
+import { leftoverTempFiles, replaceJournalFile } from "./compaction.ts";
 import { denoStorage } from "./deno_storage.ts";
 import {
   decodeHeaderLine,
@@ -23,10 +23,10 @@ import {
   type Transaction,
 } from "./framing.ts";
 import { Mutex } from "./mutex.ts";
-import { LOCK_FILE } from "./queue_lock.ts";
+import { LOCK_FILE, LockTimeoutError, lockTimeoutFromEnvironment } from "./queue_lock.ts";
 import { damagedHeaderError, RecordScanner, type ScanPosition } from "./scanner.ts";
 import { locateTail } from "./tail.ts";
-import type { JournalStorage, StorageFile, StorageLock } from "./storage.ts";
+import type { JournalStorage, LockWait, StorageFile, StorageLock } from "./storage.ts";
 
 /** File name of the journal inside a queue home. */
 export const JOURNAL_FILE = "journal.jsonl";
@@ -86,9 +86,33 @@ export interface JournalOptions<S> {
    * tests set 0 to exercise the search from the end on small files.
    */
   blindAppendMinBytes?: number;
+  /**
+   * Where housekeeping problems go (a compaction that failed after a commit, which stands):
+   * one line each. Default: `queuectl: warning: …` on stderr.
+   */
+  onWarning?: (message: string) => void;
+  /**
+   * How long to wait for the queue lock before failing with an error naming its holder.
+   * Default: `QUEUECTL_LOCK_TIMEOUT` seconds, else 30 s; `Infinity` waits as long as it takes.
+   */
+  lockTimeoutMs?: number;
+  /**
+   * For long-lived processes (workers): past `lockTimeoutMs`, instead of failing, this is called
+   * once per wait with who holds the lock, and the wait goes on.
+   */
+  onLockWait?: (message: string) => void;
+  /**
+   * Called after each compaction, still under the lock, with the state before and after: the
+   * layer above deletes what belonged to records the snapshot dropped. Its errors are warnings.
+   */
+  afterCompaction?: (previous: S, next: S) => Promise<void> | void;
 }
 
 const BATCH_SYNC_MS = 50;
+/** After an automatic compaction failed (a full disk), the next try waits this long. */
+const COMPACT_RETRY_MS = 60_000;
+/** At open, leftover temp files are removed if the lock comes this soon; else later. */
+const TEMP_CLEANUP_WAIT_MS = 200;
 const HEADER_PROBE_BYTES = 4096;
 const BLIND_APPEND_MIN_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
@@ -102,6 +126,12 @@ export class Journal<S> {
   #reducer: Reducer<S>;
   #now: () => number;
   #blindAppendMinBytes: number;
+  #warn: (message: string) => void;
+  #lockTimeoutMs: number | undefined;
+  #onLockWait: ((message: string) => void) | undefined;
+  #lockWaitPolicy: LockWait | undefined;
+  #afterCompaction: ((previous: S, next: S) => Promise<void> | void) | undefined;
+  #compactRetryAt = 0;
   #storage: JournalStorage;
   #lock: StorageLock;
   #mutex = new Mutex();
@@ -129,14 +159,20 @@ export class Journal<S> {
     this.#reducer = options.reducer;
     this.#now = options.now ?? Date.now;
     this.#blindAppendMinBytes = options.blindAppendMinBytes ?? BLIND_APPEND_MIN_BYTES;
+    this.#warn = options.onWarning ?? warnOnStderr;
+    this.#lockTimeoutMs = options.lockTimeoutMs;
+    this.#onLockWait = options.onLockWait;
+    this.#afterCompaction = options.afterCompaction;
     this.#state = options.reducer.init();
   }
 
   /**
    * Opens the journal of a queue home, creating the home (0700) and the journal (0600, with a
-   * fresh header, atomically) if needed. Requires `--allow-read` and `--allow-write`.
+   * fresh header, atomically) if needed. Temp files of a compaction killed midway are removed
+   * if the lock can be had at once (a read-only command never waits for it). Requires
+   * `--allow-read` and `--allow-write`, and `--allow-run` to name a lock holder that times out.
    * @param home Absolute path of the queue home.
-   * @param options The reducer and clock.
+   * @param options The reducer, clock, lock wait and warning sink.
    * @returns The journal; call {@linkcode Journal.close} when done.
    */
   static async open<S>(home: string, options: JournalOptions<S>): Promise<Journal<S>> {
@@ -146,7 +182,8 @@ export class Journal<S> {
     const lock = await storage.openLock(join(home, LOCK_FILE));
     const journal = new Journal(home, storage, lock, options);
     try {
-      if (!exists) await lock.withLock(() => journal.#createIfMissing());
+      if (!exists) await lock.withLock(() => journal.#createIfMissing(), journal.#lockWait());
+      else await journal.#removeLeftoverTemps();
     } catch (error) {
       lock.release();
       throw error;
@@ -185,7 +222,10 @@ export class Journal<S> {
   /**
    * Runs one atomic read-decide-append step: takes the lock, catches up, repairs a torn tail, lets
    * `decide` choose records from the fresh state, appends them in one write, syncs per policy,
-   * applies them, and compacts if the journal has grown past its threshold.
+   * applies them, and compacts if the journal has grown past its threshold. A journal compacted
+   * by another process is reloaded before the lock is taken, so the lock is held only to read
+   * the few records appended since. Once the records are written the transaction stands: a
+   * compaction that fails after it is a warning, never the transaction's error.
    * @param decide Decision over the fresh state; must not keep references past its return. It may
    *   be async (e.g. to probe whether a process is alive) but then holds the lock while it waits.
    * @param options `durable: false` to skip the fsync for this append.
@@ -195,18 +235,20 @@ export class Journal<S> {
     decide: (state: S) => Decision<T> | Promise<Decision<T>>,
     options: TransactOptions = {},
   ): Promise<T> {
-    return this.#mutex.run(() =>
-      this.#lock.withLock(async () => {
+    return this.#mutex.run(async () => {
+      this.#checkUsable();
+      await this.#catchUpIfReplaced();
+      return await this.#lock.withLock(async () => {
         this.#checkUsable();
         await this.#catchUp(true);
         const decision = await decide(this.#state);
         if (decision.records.length > 0) {
           await this.#append(decision.records, options.durable ?? true);
-          await this.#maybeCompact();
+          await this.#compactIfDue();
         }
         return decision.result;
-      })
-    );
+      }, this.#lockWait());
+    });
   }
 
   /**
@@ -219,8 +261,11 @@ export class Journal<S> {
    */
   appendBlind(bodies: RecordBody[]): Promise<void> {
     if (bodies.length === 0) return Promise.resolve();
-    return this.#mutex.run(() =>
-      this.#lock.withLock(async () => {
+    return this.#mutex.run(async () => {
+      this.#checkUsable();
+      // A process that holds the state reads it under the lock: reload a compacted one first.
+      if (this.#header) await this.#catchUpIfReplaced();
+      await this.#lock.withLock(async () => {
         this.#checkUsable();
         if (!this.#file || await this.#replaced()) await this.#reopen();
         // A small journal is read whole faster than its end is searched: one read, no seeks.
@@ -252,8 +297,8 @@ export class Journal<S> {
           await this.#undoPartialAppend(tail.end, error);
         }
         await this.#syncNow(true);
-      })
-    );
+      }, this.#lockWait());
+    });
   }
 
   /**
@@ -261,13 +306,15 @@ export class Journal<S> {
    * @returns Sizes before and after.
    */
   compact(): Promise<CompactionReport> {
-    return this.#mutex.run(() =>
-      this.#lock.withLock(async () => {
+    return this.#mutex.run(async () => {
+      this.#checkUsable();
+      await this.#catchUpIfReplaced();
+      return await this.#lock.withLock(async () => {
         this.#checkUsable();
         await this.#catchUp(true);
         return await this.#compactLocked();
-      })
-    );
+      }, this.#lockWait());
+    });
   }
 
   /** Flushes pending appends and releases the file handles. */
@@ -302,10 +349,71 @@ export class Journal<S> {
   async #createIfMissing(): Promise<void> {
     if ((await this.#storage.inode(this.path)) !== undefined) return;
     const header = this.#newHeader(0);
-    await writeSnapshotFile(this.#storage, this.path, encodeHeader(header), "");
+    await replaceJournalFile(this.#storage, this.path, [encodeHeader(header)]);
   }
 
+  #lockWait(): LockWait {
+    this.#lockWaitPolicy ??= {
+      timeoutMs: this.#lockTimeoutMs ?? lockTimeoutFromEnvironment(),
+      onTimeout: this.#onLockWait ?? "fail",
+    };
+    return this.#lockWaitPolicy;
+  }
+
+  /** Removes temp files of an interrupted compaction, if the lock is free now. */
+  async #removeLeftoverTemps(): Promise<void> {
+    try {
+      if ((await leftoverTempFiles(this.#storage, this.path)).length === 0) return;
+      await this.#lock.withLock(async () => {
+        for (const temp of await leftoverTempFiles(this.#storage, this.path)) {
+          await this.#storage.remove(temp);
+        }
+      }, { timeoutMs: TEMP_CLEANUP_WAIT_MS, onTimeout: "skip" });
+    } catch (error) {
+      // Held: maybe a compaction writing its temp file right now. The next compaction removes
+      // whatever is stale then.
+      if (error instanceof LockTimeoutError) return;
+      this.#warn(`Cannot remove leftover temp files of "${this.path}": ${reasonOf(error)}`);
+    }
+  }
+
+  /** Catches up without the lock if another process replaced the journal (or none is loaded). */
+  async #catchUpIfReplaced(): Promise<void> {
+    if (this.#file && !(await this.#replaced())) return;
+    // Reloading a big snapshot takes a while: not while every other process waits for the lock.
+    // If it is replaced again before the lock is taken, the catch-up under the lock reloads.
+    await this.#catchUp(false);
+  }
+
+  /**
+   * Reads what was appended since the last catch-up. Any failure forgets the open file, so the
+   * next catch-up reloads from scratch instead of applying a record twice; damage found past the
+   * last offset is checked by such a reload first (the file may have been cut behind this
+   * process's back and written again).
+   */
   async #catchUp(underLock: boolean): Promise<void> {
+    const incremental = this.#file !== undefined && this.#header !== undefined;
+    try {
+      await this.#readNew(underLock);
+    } catch (error) {
+      this.#forgetFile();
+      if (!(incremental && error instanceof CorruptJournalError)) throw error;
+      try {
+        await this.#readNew(underLock);
+      } catch (again) {
+        this.#forgetFile();
+        throw again;
+      }
+    }
+  }
+
+  #forgetFile(): void {
+    this.#file?.close();
+    this.#file = undefined;
+    this.#ino = null;
+  }
+
+  async #readNew(underLock: boolean): Promise<void> {
     if (!this.#file || await this.#replaced()) await this.#reopen();
     const apply = (record: JournalRecord) => this.#reducer.apply(this.#state, record);
     let scanner = this.#header
@@ -313,7 +421,8 @@ export class Journal<S> {
       : undefined;
     // A fresh handle reads from byte 0 in the same pass: line 1 is the header.
     let head = "";
-    await this.#file!.readText(this.#position.offset, (text) => {
+    const start = this.#position.offset;
+    const read = await this.#file!.readText(start, (text) => {
       if (scanner) return scanner.feed(text);
       head += text;
       const newline = head.indexOf("\n");
@@ -325,6 +434,12 @@ export class Journal<S> {
       scanner = new RecordScanner(this.path, this.#salt!, this.#position, apply);
       scanner.feed(head.slice(newline + 1));
     });
+    if (read === 0 && start > 0 && await this.#file!.size() < start) {
+      // Same inode, shorter than what this process read: cut in place behind its back (an old
+      // `doctor --repair`, a person). Appending here would reuse sequence numbers: reload.
+      await this.#reopen();
+      return await this.#readNew(underLock);
+    }
     if (!scanner) {
       if (head.length > 0) this.#damagedHeader("no complete first line");
       if (underLock) await this.#writeFreshHeader();
@@ -456,7 +571,21 @@ export class Journal<S> {
     }
   }
 
+  /** Housekeeping after a commit: compacts when due; a failure is a warning, never an error. */
+  async #compactIfDue(): Promise<void> {
+    try {
+      await this.#maybeCompact();
+    } catch (error) {
+      this.#compactRetryAt = performance.now() + COMPACT_RETRY_MS;
+      const later = this.#fatal ? "" : ", and compaction will be tried again later";
+      this.#warn(
+        `Compaction of "${this.path}" failed (${reasonOf(error)}); the change was saved${later}`,
+      );
+    }
+  }
+
   async #maybeCompact(): Promise<void> {
+    if (performance.now() < this.#compactRetryAt) return;
     const { compactMinBytes } = this.#reducer.settings(this.#state);
     const threshold = Math.max(compactMinBytes, 2 * (this.#header?.snapshot_bytes ?? 0));
     if (this.#position.offset <= threshold) return;
@@ -474,13 +603,51 @@ export class Journal<S> {
     const snapshot = bodies.map((body) => encodeRecord(seq++, body, salt)).join("");
     header.snapshot_bytes = snapshot.length;
     const headerLine = encodeHeader(header);
-    await writeSnapshotFile(this.#storage, this.path, headerLine, snapshot);
-    // Rebuild the state from what was written, exactly as another process will.
-    await this.#reopen();
-    await this.#catchUp(true);
-    if (this.#position.offset !== headerLine.length + snapshot.length) {
-      throw new QueueError(`Compaction of "${this.path}" did not read back what it wrote`);
+    // A failure before the rename leaves the journal as it was, and this state with it; one after
+    // it is seen by the next catch-up as a new inode, whatever this process holds (but a failed
+    // directory fsync is fatal: the rename may not survive a power loss).
+    try {
+      await replaceJournalFile(this.#storage, this.path, [headerLine, snapshot]);
+    } catch (error) {
+      if (error instanceof FatalStorageError) this.#fatal = error;
+      throw error;
+    }
+    const previous = this.#state;
+    try {
+      // Rebuild the state from what was written, exactly as another process will.
+      await this.#reopen();
+      await this.#catchUp(true);
+      if (this.#position.offset !== headerLine.length + snapshot.length) {
+        throw new QueueError(`Compaction of "${this.path}" did not read back what it wrote`);
+      }
+    } catch (error) {
+      this.#forgetFile();
+      throw error;
+    }
+    if (this.#afterCompaction) {
+      try {
+        await this.#afterCompaction(previous, this.#state);
+      } catch (error) {
+        this.#warn(`Clean-up after compacting "${this.path}" failed: ${reasonOf(error)}`);
+      }
     }
     return { bytesBefore, bytesAfter: this.#position.offset, records: bodies.length };
   }
+}
+
+/** The default warning sink: one line on stderr, written at once (a process may exit next). */
+function warnOnStderr(message: string): void {
+  const bytes = encoder.encode(`queuectl: warning: ${message}\n`);
+  try {
+    for (let written = 0; written < bytes.length;) {
+      written += Deno.stderr.writeSync(bytes.subarray(written));
+    }
+  } catch {
+    // Nowhere left to say it.
+  }
+}
+
+/** The first line of an error's message. */
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }

@@ -5,10 +5,66 @@
  * @module
  */
 
+import { QueueError, ValidationError } from "../errors.ts";
+import { setLongTimeout } from "../platform/timers.ts";
+import { findLockHolder, type LockHolder } from "./lock_holder.ts";
 import { Mutex } from "./mutex.ts";
+import type { LockWait } from "./storage.ts";
 
 /** File name of the lock target inside a queue home. */
 export const LOCK_FILE = "queue.lock";
+
+/** How long a command waits for the lock unless `QUEUECTL_LOCK_TIMEOUT` says otherwise. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
+/** The environment variable that bounds the wait for the lock, in seconds (0: no bound). */
+export const LOCK_TIMEOUT_ENV = "QUEUECTL_LOCK_TIMEOUT";
+
+/** The wait for the queue lock ran out; the message names the holder and what to do. */
+export class LockTimeoutError extends QueueError {}
+
+/**
+ * The bound on waiting for the lock: `QUEUECTL_LOCK_TIMEOUT` seconds if set (`0`: no bound),
+ * else {@linkcode DEFAULT_LOCK_TIMEOUT_MS}. Requires `--allow-env=QUEUECTL_LOCK_TIMEOUT` (without
+ * it, the default applies).
+ * @returns Milliseconds, or `Infinity`.
+ * @throws {ValidationError} if the variable is not a number of seconds.
+ * @example
+ * ```ts
+ * Deno.env.set("QUEUECTL_LOCK_TIMEOUT", "1.5");
+ * lockTimeoutFromEnvironment(); // 1500
+ * ```
+ */
+export function lockTimeoutFromEnvironment(): number {
+  let text: string | undefined;
+  try {
+    text = Deno.env.get(LOCK_TIMEOUT_ENV);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      return DEFAULT_LOCK_TIMEOUT_MS;
+    }
+    throw error;
+  }
+  if (text === undefined || text.trim() === "") return DEFAULT_LOCK_TIMEOUT_MS;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new ValidationError(`${LOCK_TIMEOUT_ENV} must be a number of seconds, not "${text}"`);
+  }
+  return seconds === 0 ? Infinity : seconds * 1000;
+}
+
+/**
+ * Who holds the lock and what to do about it, for messages.
+ * @param holder The holder, if it could be found.
+ * @returns e.g. `pid 42 (stopped); resume it with "kill -CONT 42" or end it with "kill 42"`.
+ */
+export function describeLockHolder(holder: LockHolder | undefined): string {
+  if (!holder) return "another process (not found in /proc/locks)";
+  const { pid } = holder;
+  return holder.stopped
+    ? `pid ${pid} (stopped); resume it with "kill -CONT ${pid}" or end it with "kill ${pid}"`
+    : `pid ${pid} (running); if it is stuck, end it with "kill ${pid}"`;
+}
 
 interface SharedLock {
   file: Deno.FsFile;
@@ -52,18 +108,53 @@ export class QueueLock {
   /**
    * Runs `section` holding the exclusive lock, first inside this process, then across processes.
    * Never call it from inside another section on the same home: that would wait forever.
+   *
+   * `FsFile.lock` cannot give up, so a bounded wait races it against a timer. A wait given up on
+   * keeps this process's turn until the lock comes and is released at once: nothing else here
+   * uses the handle meanwhile, and the lock is never left held by nobody.
    * @param section The critical section.
+   * @param wait The bound on the wait (mutex and flock together); default: as long as it takes.
    * @returns What `section` returns.
+   * @throws {LockTimeoutError} when the bound passes and `wait.onTimeout` is not a function.
    */
-  withLock<T>(section: () => Promise<T>): Promise<T> {
+  withLock<T>(section: () => Promise<T>, wait?: LockWait): Promise<T> {
     const shared = this.#live();
-    return shared.mutex.run(async () => {
-      await shared.file.lock(true);
-      try {
-        return await section();
-      } finally {
-        await shared.file.unlock();
-      }
+    if (!wait || !Number.isFinite(wait.timeoutMs)) {
+      return shared.mutex.run(() => holding(shared.file, section));
+    }
+    const { timeoutMs, onTimeout } = wait;
+    const path = this.#path;
+    return new Promise<T>((resolve, reject) => {
+      let abandoned = false;
+      const timer = setLongTimeout(() => {
+        if (typeof onTimeout === "function") {
+          findLockHolder(path).then((holder) => {
+            onTimeout(`Waiting for the queue lock "${path}" held by ${describeLockHolder(holder)}`);
+          }).catch(() => {});
+          return;
+        }
+        abandoned = true;
+        const waited = `Timed out after ${timeoutMs / 1000}s waiting for the queue lock "${path}"`;
+        if (onTimeout === "skip") return reject(new LockTimeoutError(waited));
+        findLockHolder(path).catch(() => undefined).then((holder) => {
+          reject(new LockTimeoutError(`${waited} held by ${describeLockHolder(holder)}`));
+        });
+      }, timeoutMs);
+      shared.mutex.run(async (): Promise<{ value: T } | undefined> => {
+        if (abandoned) return undefined;
+        await shared.file.lock(true);
+        if (abandoned) {
+          await shared.file.unlock();
+          return undefined;
+        }
+        timer.clear();
+        return { value: await holding(shared.file, section, true) };
+      }).then((done) => {
+        if (done) resolve(done.value);
+      }, (error) => {
+        timer.clear();
+        reject(error);
+      });
     });
   }
 
@@ -82,5 +173,15 @@ export class QueueLock {
   #live(): SharedLock {
     if (!this.#shared) throw new Error("Queue lock used after release");
     return this.#shared;
+  }
+}
+
+/** Runs `section` under the flock (taken here unless `locked`) and always releases it. */
+async function holding<T>(file: Deno.FsFile, section: () => Promise<T>, locked = false) {
+  if (!locked) await file.lock(true);
+  try {
+    return await section();
+  } finally {
+    await file.unlock();
   }
 }

@@ -26,9 +26,21 @@ export interface StorageFile {
   close(): void;
 }
 
+/**
+ * How long to wait for the lock and what to do past that: `"fail"` rejects with an error naming
+ * the holder, `"skip"` rejects without looking it up (housekeeping that can wait for the next
+ * time), and a function is told once who holds it while the wait goes on.
+ */
+export interface LockWait {
+  /** Milliseconds; `Infinity` waits as long as it takes. */
+  timeoutMs: number;
+  onTimeout: "fail" | "skip" | ((message: string) => void);
+}
+
 /** The exclusive cross-process lock of a home. */
 export interface StorageLock {
-  withLock<T>(section: () => Promise<T>): Promise<T>;
+  /** Runs `section` holding the lock; `wait` bounds the wait (default: as long as it takes). */
+  withLock<T>(section: () => Promise<T>, wait?: LockWait): Promise<T>;
   release(): void;
 }
 

@@ -15,6 +15,7 @@ import {
 } from "../journal/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
+import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
 import { type Job, jobView, type StoredJob } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
 import {
@@ -92,6 +93,12 @@ export interface StoreOptions {
   storage?: JournalStorage;
   /** See `JournalOptions.blindAppendMinBytes`. */
   blindAppendMinBytes?: number;
+  /** Where housekeeping problems go; see `JournalOptions.onWarning` (default: stderr). */
+  onWarning?: (message: string) => void;
+  /** Bound on waiting for the queue lock; see `JournalOptions.lockTimeoutMs`. */
+  lockTimeoutMs?: number;
+  /** Long-lived callers (workers): told who holds the lock past the bound, and keep waiting. */
+  onLockWait?: (message: string) => void;
 }
 
 /** A {@linkcode QueueStore} kept in a queue home's journal. */
@@ -107,11 +114,12 @@ export class JournalQueueStore implements QueueStore {
   /**
    * Opens the queue in `home`, creating it if needed. Requires `--allow-read`, `--allow-write`.
    * @param home Absolute path of the queue home.
-   * @param options Clock override.
+   * @param options Clock, storage, warning sink and lock wait overrides.
    * @returns The store; call `close()` when done.
    */
   static async open(home: string, options: StoreOptions = {}): Promise<JournalQueueStore> {
     const now = options.now ?? Date.now;
+    const { onWarning, lockTimeoutMs, onLockWait } = options;
     const journal = await Journal.open(home, {
       reducer: queueReducer,
       now,
@@ -119,6 +127,11 @@ export class JournalQueueStore implements QueueStore {
       ...(options.blindAppendMinBytes === undefined
         ? {}
         : { blindAppendMinBytes: options.blindAppendMinBytes }),
+      ...(onWarning ? { onWarning } : {}),
+      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+      ...(onLockWait ? { onLockWait } : {}),
+      // Jobs dropped by retention take their logs with them.
+      afterCompaction: (previous, next) => removeDroppedJobLogs(home, previous, next),
     });
     return new JournalQueueStore(journal, now);
   }

@@ -2,7 +2,8 @@
  * Test double: an in-memory file system for one queue home that records every write, fsync,
  * rename and directory fsync, and can list every state a power loss at any instant could leave:
  * unsynced appends dropped, cut at any byte, or their tail zero-filled or garbage; directory
- * changes since the last directory fsync applied or not (in order).
+ * changes since the last directory fsync applied or not (in order). It can also fail chosen
+ * operations (a full disk) and tell how much was read while the lock was held.
  * @module
  */
 
@@ -15,6 +16,21 @@ type MetaOp =
   | { kind: "create"; name: string; ino: number }
   | { kind: "rename"; from: string; to: string }
   | { kind: "remove"; name: string };
+
+/** Operations a {@linkcode Fault} can make fail. */
+export type FaultOp = "create" | "write" | "sync" | "rename" | "syncDirectory";
+
+/** Operations `op` on a file whose name matches `name` throw `error`, until cleared. */
+export interface Fault {
+  op: FaultOp;
+  name: RegExp;
+  error: Error;
+}
+
+/** The error a full disk gives, as Deno reports ENOSPC. */
+export function noSpace(): Error {
+  return new Error("No space left on device (os error 28)");
+}
 
 interface Inode {
   data: Uint8Array;
@@ -75,16 +91,20 @@ class SimFile implements StorageFile {
   readText(offset: number, onText: (text: string) => void): Promise<number> {
     const data = this.#disk.inodeData(this.ino);
     const slice = data.subarray(Math.min(offset, data.length));
+    this.#disk.noteRead(slice.length);
     if (slice.length > 0) onText(new TextDecoder().decode(slice));
     return Promise.resolve(slice.length);
   }
   readAt(offset: number, length: number): Promise<Uint8Array> {
-    return Promise.resolve(this.#disk.inodeData(this.ino).slice(offset, offset + length));
+    const bytes = this.#disk.inodeData(this.ino).slice(offset, offset + length);
+    this.#disk.noteRead(bytes.length);
+    return Promise.resolve(bytes);
   }
   size(): Promise<number> {
     return Promise.resolve(this.#disk.inodeData(this.ino).length);
   }
   write(bytes: Uint8Array): Promise<void> {
+    this.#disk.check("write", this.ino);
     this.#disk.content(this.ino, { kind: "append", bytes: bytes.slice() });
     return Promise.resolve();
   }
@@ -93,6 +113,7 @@ class SimFile implements StorageFile {
     return Promise.resolve();
   }
   syncData(): Promise<void> {
+    this.#disk.check("sync", this.ino);
     this.#disk.sync(this.ino);
     return Promise.resolve();
   }
@@ -110,6 +131,11 @@ export class SimulatedStorage implements JournalStorage {
   #acknowledged = 0;
   #durable = 0;
   #recording: CrashPoint[] | undefined;
+  #faults: Fault[] = [];
+  #locked = false;
+  #beforeLock: (() => Promise<void>) | undefined;
+  /** Bytes read through any file while a lock section was running. */
+  bytesReadUnderLock = 0;
 
   /** A disk holding exactly `image`, everything durable. */
   static fromImage(image: DiskImage): SimulatedStorage {
@@ -122,6 +148,51 @@ export class SimulatedStorage implements JournalStorage {
       disk.#nextIno = Math.max(disk.#nextIno, ino + 1);
     }
     return disk;
+  }
+
+  /** Makes matching operations fail from now on; see {@linkcode Fault}. */
+  failOn(fault: Fault): void {
+    this.#faults.push(fault);
+  }
+
+  /** Ends every injected fault. */
+  clearFaults(): void {
+    this.#faults = [];
+  }
+
+  /** Throws the injected error if operation `op` on inode `ino` (or the file `name`) matches. */
+  check(op: FaultOp, ino: number | undefined, name?: string): void {
+    const names = name !== undefined
+      ? [name]
+      : [...this.#names].filter(([, i]) => i === ino).map(([n]) => n);
+    const fault = this.#faults.find((f) => f.op === op && names.some((n) => f.name.test(n)));
+    if (fault) throw fault.error;
+  }
+
+  noteRead(bytes: number): void {
+    if (this.#locked) this.bytesReadUnderLock += bytes;
+  }
+
+  /**
+   * Runs `action` once, right before the next lock section starts waiting for the lock, as
+   * another process could: e.g. a compaction between a catch-up and the lock.
+   */
+  beforeNextLock(action: () => Promise<void>): void {
+    this.#beforeLock = action;
+  }
+
+  /** What survives a power loss now: the durable names and each file's durable bytes. */
+  durableImage(): DiskImage {
+    const contents = new Map<number, Uint8Array>();
+    for (const ino of this.#durableNames.values()) {
+      contents.set(ino, this.#inodes.get(ino)?.durable ?? new Uint8Array());
+    }
+    return { names: new Map(this.#durableNames), contents };
+  }
+
+  /** Names of every file on the disk now. */
+  get names(): string[] {
+    return [...this.#names.keys()];
   }
 
   /** Starts keeping a crash point after every operation. */
@@ -197,7 +268,20 @@ export class SimulatedStorage implements JournalStorage {
   }
   openLock(): Promise<StorageLock> {
     const mutex = this.#mutex;
-    return Promise.resolve({ withLock: (section) => mutex.run(section), release() {} });
+    const withLock = async <T>(section: () => Promise<T>): Promise<T> => {
+      const action = this.#beforeLock;
+      this.#beforeLock = undefined;
+      if (action) await action();
+      return await mutex.run(async () => {
+        this.#locked = true;
+        try {
+          return await section();
+        } finally {
+          this.#locked = false;
+        }
+      });
+    };
+    return Promise.resolve({ withLock, release() {} });
   }
   inode(path: string): Promise<number | undefined> {
     return Promise.resolve(this.#names.get(basename(path)));
@@ -208,6 +292,7 @@ export class SimulatedStorage implements JournalStorage {
   }
   createNew(path: string): Promise<StorageFile> {
     const name = basename(path);
+    this.check("create", undefined, name);
     if (this.#names.has(name)) throw new Deno.errors.AlreadyExists(name);
     const ino = this.#nextIno++;
     this.#inodes.set(ino, { data: new Uint8Array(), durable: new Uint8Array(), pending: [] });
@@ -215,10 +300,12 @@ export class SimulatedStorage implements JournalStorage {
     return Promise.resolve(new SimFile(this, ino));
   }
   rename(from: string, to: string): Promise<void> {
+    this.check("rename", undefined, basename(from));
     this.#metaOp({ kind: "rename", from: basename(from), to: basename(to) });
     return Promise.resolve();
   }
-  syncDirectory(): Promise<void> {
+  syncDirectory(dir: string): Promise<void> {
+    this.check("syncDirectory", undefined, basename(dir));
     this.#durableNames = new Map(this.#names);
     this.#meta = [];
     this.#mark();
