@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
  * Measures loading a queue home's journal: time to replay it and count jobs, and the heap used.
- * Usage: deno run --allow-read --allow-write --allow-env scripts/load_journal.ts <home>
+ * Usage: deno run --allow-read --allow-write --allow-env --allow-sys=uid scripts/load_journal.ts <home>
  * Run it under `/usr/bin/time -v` for peak RSS.
  * @module
  */

@@ -44,3 +44,10 @@ export class FatalStorageError extends QueueError {}
 export class WaitTimeoutError extends QueueError {
   override readonly exitCode: number = 124;
 }
+
+/**
+ * The queue home, or an entry in it, is not safe to use: another user could write it, it belongs
+ * to someone else, it is a symbolic link where queuectl never follows one, or it is not the kind
+ * of file it should be. The message says how to fix it. Exit code 1.
+ */
+export class UntrustedHomeError extends QueueError {}

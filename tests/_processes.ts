@@ -4,7 +4,13 @@
  */
 
 /** Permissions fixtures run with. */
-export const FIXTURE_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"];
+export const FIXTURE_PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-sys=uid", // the store checks that the home is the user's (src/home/trust.ts)
+];
 
 /**
  * Starts `deno run` of a fixture with piped stdout and stderr.

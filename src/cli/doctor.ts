@@ -3,6 +3,7 @@
  * @module
  */
 
+import { UntrustedHomeError } from "../errors.ts";
 import { diagnoseHome, type DoctorReport, repairHome } from "../queue/doctor.ts";
 import type { CommandContext, CommandSpec } from "./command.ts";
 import { formatBytes } from "./compact.ts";
@@ -10,14 +11,16 @@ import { formatBytes } from "./compact.ts";
 function printReport(context: CommandContext, report: DoctorReport): void {
   const out = context.out;
   out.line(`journal     ${report.journal}`);
-  out.line(
-    `size        ${
-      formatBytes(report.bytes)
-    }, ${report.records} valid records, last seq ${report.lastSeq}`,
-  );
-  out.line(
-    `storage     ${report.filesystem ?? "unknown"} file system, fsync ${report.fsyncMicros} µs`,
-  );
+  if (report.trusted) {
+    out.line(
+      `size        ${
+        formatBytes(report.bytes)
+      }, ${report.records} valid records, last seq ${report.lastSeq}`,
+    );
+    out.line(
+      `storage     ${report.filesystem ?? "unknown"} file system, fsync ${report.fsyncMicros} µs`,
+    );
+  }
   if (report.jobs) {
     const { total, ...states } = report.jobs;
     out.line(
@@ -42,18 +45,36 @@ function printReport(context: CommandContext, report: DoctorReport): void {
 export const doctorCommand: CommandSpec = {
   name: ["doctor"],
   summary: "verify the journal end to end; --repair fixes what it can, keeping a backup",
-  details: `Checks the header, every record's checksum and sequence number, replays the state, and
-looks at the storage (tmpfs, NFS, suspiciously fast fsync). --repair truncates a torn tail; for a
-bad record followed by valid ones it first says which jobs would lose changes, copies the journal to
-journal.jsonl.bak-<time>, then cuts at the bad record.
+  details: `Checks that the home and every file in it are yours alone (owned by you, writable by no
+one else, no symbolic links), then the header, every record's checksum and sequence number,
+replays the state, and looks at the storage (tmpfs, NFS, suspiciously fast fsync). --repair
+truncates a torn tail; for a bad record followed by valid ones it first says which jobs would lose
+changes, copies the journal to journal.jsonl.bak-<time>, then cuts at the bad record. It changes no
+permissions: fix those as the problem lines say.
 Examples:
   queuectl doctor
   queuectl doctor --repair`,
   options: { repair: { type: "boolean", help: "cut the journal at its first bad record" } },
   positionals: [0, 0],
   async run(context, _args, options) {
-    await context.withStore(() => Promise.resolve()); // creates the home and journal if missing
+    let refusal: UntrustedHomeError | undefined;
+    try {
+      await context.withStore(() => Promise.resolve()); // creates the home and journal if missing
+    } catch (error) {
+      // The report lists every such problem, not only the first.
+      if (!(error instanceof UntrustedHomeError)) throw error;
+      refusal = error;
+    }
     const before = await diagnoseHome(context.home);
+    if (refusal && before.trusted) throw refusal; // a problem the walk cannot see: say it as is
+    if (!before.trusted && options.repair === true) {
+      if (context.json) context.out.json({ before, repair: null, after: before });
+      else {
+        printReport(context, before);
+        context.out.line("could not repair: fix the problems above first");
+      }
+      return 1;
+    }
     if (options.repair !== true) {
       if (context.json) context.out.json(before);
       else printReport(context, before);

@@ -5,6 +5,7 @@
 
 import { QueueError, ValidationError } from "../errors.ts";
 import { attemptLogPath } from "../home/layout.ts";
+import { checkPrivatePath } from "../home/trust.ts";
 import { sleep } from "../platform/timers.ts";
 import type { Job, QueueStore } from "../queue/mod.ts";
 import { type CommandSpec, integerOption } from "./command.ts";
@@ -46,6 +47,7 @@ Examples:
       const attempt = wanted ?? job.history.at(-1)?.attempt ?? job.attempts;
       if (attempt === 0) throw new QueueError(`Job "${id}" has not run yet: no output`);
       const path = attemptLogPath(context.home, id, attempt);
+      await checkPrivatePath(path, context.home); // never read through a symbolic link
       if (options.follow === true) await follow(store, id, attempt, path);
       else await copyToStdout(path, 0, id, attempt);
       return 0;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { openPrivateAppend } from "../home/private_file.ts";
 import { writeAll } from "../journal/file_io.ts";
 import { JournalQueueStore } from "../queue/mod.ts";
 import { Worker } from "../worker/mod.ts";
@@ -24,7 +25,7 @@ export const workerRunCommand: CommandSpec = {
   async run(context, _args, options) {
     const logFile = options["log-file"] as string | undefined;
     const sink = logFile
-      ? await Deno.open(logFile, { append: true, create: true, mode: 0o600 })
+      ? await openPrivateAppend(logFile, context.home) // never through a symbolic link
       : undefined;
     const encoder = new TextEncoder();
     let pending = Promise.resolve();

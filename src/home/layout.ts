@@ -3,7 +3,7 @@
  * @module
  */
 
-import { join } from "../platform/paths.ts";
+import { basename, dirname, join } from "../platform/paths.ts";
 import { isValidJobId } from "../queue/job_input.ts";
 
 /** Folder of job output logs inside a home. */
@@ -35,6 +35,20 @@ export function attemptLogPath(home: string, jobId: string, attempt: number): st
     throw new RangeError(`Attempt "${attempt}" is not a positive integer`);
   }
   return join(jobLogDir(home, jobId), `${attempt}.log`);
+}
+
+/**
+ * The home an attempt log belongs to: `<home>` of `<home>/logs/<job-id>/<attempt>.log`.
+ * @param path An attempt log's path, as {@linkcode attemptLogPath} makes it.
+ * @returns The queue home.
+ * @throws {RangeError} if `path` is not laid out as an attempt log.
+ */
+export function homeOfAttemptLog(path: string): string {
+  const logs = dirname(dirname(path));
+  if (basename(logs) !== LOGS_DIR || !path.endsWith(".log")) {
+    throw new RangeError(`Path "${path}" is not an attempt log "<home>/logs/<id>/<n>.log"`);
+  }
+  return dirname(logs);
 }
 
 /**

@@ -1,9 +1,13 @@
 /**
- * {@linkcode JournalStorage} on the real file system, through Deno's APIs.
- * Requires `--allow-read` and `--allow-write`.
+ * {@linkcode JournalStorage} on the real file system, through Deno's APIs. It refuses a home
+ * another user could write and never follows a symbolic link inside the home (see
+ * `src/home/trust.ts`). Requires `--allow-read`, `--allow-write` and `--allow-sys=uid`.
  * @module
  */
 
+import { UntrustedHomeError } from "../errors.ts";
+import { checkHomeTrust, checkPrivateEntry } from "../home/trust.ts";
+import { dirname } from "../platform/paths.ts";
 import { type ReadBuffer, readTextToEnd, syncDirectory, writeAll } from "./file_io.ts";
 import { ensureHome } from "./home_dir.ts";
 import { QueueLock } from "./queue_lock.ts";
@@ -66,29 +70,43 @@ class DenoFile implements StorageFile {
   }
 }
 
+/** Opening a journal that keeps being replaced (compacted) under us gives up after this many. */
+const OPEN_TRIES = 3;
+
 /** The real file system. */
 export const denoStorage: JournalStorage = {
   ensureHome,
   async openLock(path: string): Promise<StorageLock> {
+    // Every process opens the lock first (the journal is only read after it), so the home is
+    // judged here on every open: a few stat calls.
+    await checkHomeTrust(dirname(path));
+    await checkPrivateEntry(path, "file");
     return await QueueLock.open(path);
   },
   async inode(path: string): Promise<number | undefined> {
-    try {
-      return (await Deno.stat(path)).ino ?? undefined;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
-    }
+    // lstat: a symbolic link at the path is refused here, before anything reads through it.
+    const info = await checkPrivateEntry(path, "file");
+    return info === undefined ? undefined : info.ino ?? 0;
   },
   async openAppend(path: string): Promise<StorageFile | undefined> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true, append: true });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
+    for (let tries = 1; tries <= OPEN_TRIES; tries++) {
+      const seen = await checkPrivateEntry(path, "file");
+      if (seen === undefined) return undefined;
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(path, { read: true, append: true });
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) continue;
+        throw error;
+      }
+      // The check and the open are two steps; a compaction may rename a new journal in between.
+      const opened = await file.stat();
+      if (opened.ino === seen.ino && opened.dev === seen.dev) {
+        return new DenoFile(file, opened.ino ?? 0);
+      }
+      file.close();
     }
-    return new DenoFile(file, (await file.stat()).ino ?? 0);
+    throw new UntrustedHomeError(`Queue file "${path}" keeps being replaced while it is opened`);
   },
   async createNew(path: string): Promise<StorageFile> {
     const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });

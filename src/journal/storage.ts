@@ -44,7 +44,11 @@ export interface StorageLock {
   release(): void;
 }
 
-/** Everything the journal asks of the file system. */
+/**
+ * Everything the journal asks of the file system. The real one refuses a home another user could
+ * write and a symbolic link inside it (`UntrustedHomeError`, from `ensureHome`, `openLock`,
+ * `inode` and `openAppend`); the simulated one of the tests does not judge.
+ */
 export interface JournalStorage {
   /** Creates the home directory (0700) if missing. */
   ensureHome(home: string): Promise<void>;

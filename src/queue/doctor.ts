@@ -1,11 +1,12 @@
 /**
- * The checks behind `queuectl doctor`: the journal end to end, the state it replays to, and the
- * storage under the home. Also the repair.
+ * The checks behind `queuectl doctor`: that the home can be trusted, the journal end to end, the
+ * state it replays to, and the storage under the home. Also the repair.
  * @module
  */
 
 import { join } from "../platform/paths.ts";
 import { CorruptJournalError } from "../errors.ts";
+import { findTrustProblems } from "../home/trust.ts";
 import {
   fileSystemType,
   fileSystemWarning,
@@ -26,6 +27,11 @@ export interface DoctorReport {
   records: number;
   lastSeq: number;
   generation: string | null;
+  /**
+   * Whether the home and everything in it is the user's alone. When not, `problems` lists why
+   * and nothing else was looked at: the journal is not read through what another user controls.
+   */
+  trusted: boolean;
   /** Problems that make the journal unusable or lose data. */
   problems: string[];
   /** Things worth knowing that do not stop the queue. */
@@ -40,13 +46,15 @@ export interface DoctorReport {
 }
 
 /**
- * Checks a queue home's journal and storage without changing anything.
- * Requires `--allow-read` and `--allow-write` (for the fsync probe).
+ * Checks a queue home's trust, journal and storage without changing anything.
+ * Requires `--allow-read`, `--allow-write` (for the fsync probe) and `--allow-sys=uid`.
  * @param home The queue home.
  * @returns The findings.
  */
 export async function diagnoseHome(home: string): Promise<DoctorReport> {
   const path = join(home, JOURNAL_FILE);
+  const trustProblems = await findTrustProblems(home);
+  if (trustProblems.length > 0) return untrustedReport(path, trustProblems);
   const inspection = await inspectJournal(path);
   const report: DoctorReport = {
     journal: path,
@@ -54,6 +62,7 @@ export async function diagnoseHome(home: string): Promise<DoctorReport> {
     records: inspection.records,
     lastSeq: inspection.lastSeq,
     generation: inspection.header?.gen ?? null,
+    trusted: true,
     problems: describeProblems(inspection),
     warnings: [],
     jobsAtRisk: jobsTouched(inspection),
@@ -76,6 +85,24 @@ export async function diagnoseHome(home: string): Promise<DoctorReport> {
     );
   }
   return report;
+}
+
+function untrustedReport(journal: string, problems: string[]): DoctorReport {
+  return {
+    journal,
+    bytes: 0,
+    records: 0,
+    lastSeq: 0,
+    generation: null,
+    trusted: false,
+    problems,
+    warnings: [],
+    jobsAtRisk: [],
+    recordsAtRisk: 0,
+    jobs: null,
+    filesystem: null,
+    fsyncMicros: null,
+  };
 }
 
 function describeProblems(inspection: JournalInspection): string[] {

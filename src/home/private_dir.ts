@@ -1,0 +1,45 @@
+/**
+ * Folders inside a queue home (`logs/`, `logs/<id>/`, `workers/`): real directories of the user's,
+ * 0700, never symbolic links.
+ * @module
+ */
+
+import { dirname, join } from "../platform/paths.ts";
+import { checkHomeTrust, checkPrivateEntry, segmentsBelow } from "./trust.ts";
+
+/**
+ * Makes sure `dir` and every folder between the home and it are real directories owned by the
+ * user and writable by nobody else, creating the missing ones with mode 0700 (whatever the
+ * umask). A symbolic link on the way is refused, never followed. Requires `--allow-read`,
+ * `--allow-write` and `--allow-sys=uid`.
+ * @param dir The folder, inside the home.
+ * @param home The queue home; by default the folder just above `dir`.
+ * @throws {UntrustedHomeError} when the home or a folder on the way cannot be trusted.
+ * @example
+ * ```ts
+ * await ensurePrivateDir("/home/ada/q/logs/job1", "/home/ada/q");
+ * ```
+ */
+export async function ensurePrivateDir(dir: string, home: string = dirname(dir)): Promise<void> {
+  const segments = segmentsBelow(home, dir);
+  await checkHomeTrust(home);
+  let current = home;
+  for (const segment of segments) {
+    current = join(current, segment);
+    await ensureOneDir(current);
+  }
+}
+
+async function ensureOneDir(path: string): Promise<void> {
+  if (await checkPrivateEntry(path, "directory") !== undefined) return;
+  try {
+    await Deno.mkdir(path, { mode: 0o700 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    // Another process made it meanwhile: judge what it made.
+    if (await checkPrivateEntry(path, "directory") !== undefined) return;
+    throw error;
+  }
+  // The folder above is the user's alone, so what is at this path now is the folder just made.
+  await Deno.chmod(path, 0o700);
+}
