@@ -21,6 +21,8 @@ export interface TerminalRun {
   readonly text: () => string;
   /** Resolves when it exits, with its exit code and everything it printed. */
   readonly done: Promise<{ code: number; text: string }>;
+  /** Ends it early (SIGTERM to `script`, which hangs up the terminal), e.g. when a test fails. */
+  readonly stop: () => void;
 }
 
 /**
@@ -70,5 +72,12 @@ export function queuectlOnTerminal(
     if (stderr.trim() !== "") throw new Error(`script failed: ${stderr}`);
     return { code: status.code, text };
   })();
-  return { text: () => text, done };
+  const stop = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Exited already.
+    }
+  };
+  return { text: () => text, done, stop };
 }

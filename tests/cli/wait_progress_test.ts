@@ -65,19 +65,22 @@ Deno.test("wait on a terminal redraws one progress line in place and clears it b
           undefined,
       );
       await Deno.writeTextFile(gate, "");
-    } finally {
-      const { code, text } = await run.done;
-      assert.equal(code, 0, text);
-      // Every frame starts with "\r" + clear-line and none ends a line: one line, redrawn.
-      const [before, ...frames] = text.split(CLEAR_LINE);
-      assert.equal(before, "");
-      const result = frames.pop();
-      assert.equal(result, "2 completed, 0 dead\r\n", "the line is cleared before the result");
-      assert.ok(frames.length >= 2, `${frames.length} frame(s)`);
-      for (const frame of frames) {
-        assert.match(frame, /^waiting: \d\/2 done, [01] running, 0 failed, 0 dead; \d+s elapsed/);
-        assert.doesNotMatch(frame, /\n/);
-      }
+    } catch (error) {
+      run.stop();
+      await run.done.catch(() => {});
+      throw error;
+    }
+    const { code, text } = await run.done;
+    assert.equal(code, 0, text);
+    // Every frame starts with "\r" + clear-line and none ends a line: one line, redrawn.
+    const [before, ...frames] = text.split(CLEAR_LINE);
+    assert.equal(before, "");
+    const result = frames.pop();
+    assert.equal(result, "2 completed, 0 dead\r\n", "the line is cleared before the result");
+    assert.ok(frames.length >= 2, `${frames.length} frame(s)`);
+    for (const frame of frames) {
+      assert.match(frame, /^waiting: \d\/2 done, [01] running, 0 failed, 0 dead; \d+s elapsed/);
+      assert.doesNotMatch(frame, /\n/);
     }
   });
 });
