@@ -4,13 +4,12 @@
  * @module
  */
 
-import { type Job, JOB_STATES, type WorkerEntry } from "../queue/mod.ts";
+import { NotFoundError } from "../errors.ts";
+import { type Job, JOB_STATES, type QueueStore } from "../queue/mod.ts";
 import type { CommandSpec } from "./command.ts";
 import type { Output } from "./output.ts";
 import { relativeCell } from "./time_format.ts";
 import { lostReason, type WorkerStatusView, workerViews } from "./worker_views.ts";
-
-export { type WorkerStatusView, workerViews } from "./worker_views.ts";
 
 /**
  * What `status` says about a job a lost worker still holds: nothing recovers it until some
@@ -45,14 +44,15 @@ Examples:
     const { counts, entries, views, held } = await context.withStore(async (store) => {
       const summary = await store.summary();
       const views = await workerViews(summary.workers);
-      const held: Job[] = [];
-      for (const [i, view] of views.entries()) {
-        if (view.status === "lost" && view.job !== null && !context.json) {
-          const job = await store.getJob(view.job).catch(() => undefined);
-          if (job?.state === "processing" && job.worker_id === view.id) held[i] = job;
-        }
+      // Jobs lost workers still hold, by worker id (the text says what will recover them).
+      const held = new Map<string, Job>();
+      for (const view of context.json ? [] : views) {
+        if (view.status !== "lost" || view.job === null) continue;
+        const job = await heldJob(store, view.job);
+        if (job?.state === "processing" && job.worker_id === view.id) held.set(view.id, job);
       }
-      return { counts: summary.jobs, entries: summary.workers, views, held };
+      const entries = new Map(summary.workers.map((w) => [w.id, w]));
+      return { counts: summary.jobs, entries, views, held };
     });
     if (context.json) {
       context.out.json({ jobs: counts, workers: views });
@@ -80,17 +80,24 @@ Examples:
     printWorkers(context.out, shown);
     if (hidden > 0) out.line(stoppedHidden(hidden));
     const running = views.filter((w) => w.status === "running").length;
-    const notices = views.flatMap((view, i) => {
-      const job = held[i];
-      return job
-        ? [heldJobNotice(job, view.id, lostReason(entries[i] as WorkerEntry), running)]
-        : [];
-    });
+    const notices = [...held].map(([worker, job]) =>
+      heldJobNotice(job, worker, lostReason(entries.get(worker)!), running)
+    );
     if (notices.length > 0) out.line();
     for (const notice of notices) out.line(out.paint("yellow", notice));
     return 0;
   },
 };
+
+/** The job a worker's entry names, unless it is gone (compacted away since). */
+async function heldJob(store: QueueStore, id: string): Promise<Job | undefined> {
+  try {
+    return await store.getJob(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
 
 function stoppedHidden(count: number): string {
   const what = count === 1 ? "1 stopped worker" : `${count} stopped workers`;
