@@ -26,8 +26,13 @@ Example:
   positionals: [0, 0],
   async run(context) {
     const report = await context.withStore((store) => store.compact());
-    if (context.json) context.out.json(report);
-    else {
+    if (context.json) {
+      context.out.json({
+        bytes_before: report.bytesBefore,
+        bytes_after: report.bytesAfter,
+        records: report.records,
+      });
+    } else {
       context.out.line(
         `journal compacted: ${formatBytes(report.bytesBefore)} -> ${
           formatBytes(report.bytesAfter)

@@ -6,7 +6,8 @@
 import { ValidationError } from "../errors.ts";
 import { type Job, JOB_STATES, type JobState } from "../queue/mod.ts";
 import { type CommandContext, type CommandSpec, integerOption } from "./command.ts";
-import { cell, timeCell } from "./output.ts";
+import { cell } from "./output.ts";
+import { relativeCell, relativeTime } from "./time_format.ts";
 
 /**
  * Checks a `--state` value.
@@ -21,7 +22,22 @@ export function parseState(raw: string): JobState {
 }
 
 /**
- * Prints jobs as a table, or as a JSON array with `--json`.
+ * When a job that waits for its time runs next: a scheduled pending job's `run_at`, a failed
+ * job's retry (`next_run_at`); `-` for every other job.
+ * @param job The job.
+ * @param nowMs The current time, epoch milliseconds.
+ * @returns e.g. `in 2h`, `12s ago` (a retry overdue: no worker runs), or `-`.
+ */
+export function dueCell(job: Job, nowMs: number): string {
+  if (job.state === "failed") return relativeCell(job.next_run_at, nowMs);
+  if (job.state !== "pending") return "-";
+  const runAt = Date.parse(job.run_at);
+  return runAt > nowMs ? relativeTime(runAt, nowMs) : "-";
+}
+
+/**
+ * Prints jobs as a table, or as a JSON array with `--json`. Times are relative to now; JSON keeps
+ * ISO 8601 UTC.
  * @param context The command context.
  * @param jobs The jobs.
  */
@@ -29,14 +45,16 @@ export function printJobs(context: CommandContext, jobs: Job[]): void {
   if (context.json) return context.out.json(jobs);
   const out = context.out;
   if (jobs.length === 0) return out.note("no jobs");
+  const now = Date.now();
   out.table(
-    ["ID", "STATE", "ATTEMPTS", "PRI", "UPDATED", "COMMAND"],
+    ["ID", "STATE", "ATTEMPTS", "PRI", "DUE", "UPDATED", "COMMAND"],
     jobs.map((job) => [
       job.id,
       out.state(job.state),
       `${job.attempts}/${job.max_retries + 1}`,
       String(job.priority),
-      timeCell(job.updated_at),
+      dueCell(job, now),
+      relativeCell(job.updated_at, now),
       cell(job.command),
     ]),
   );

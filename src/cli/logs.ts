@@ -20,7 +20,8 @@ export const logsCommand: CommandSpec = {
 Examples:
   queuectl logs build-42
   queuectl logs build-42 --attempt 1
-  queuectl logs build-42 --follow`,
+  queuectl logs build-42 --follow
+  queuectl logs build-42 --json | jq -r .log   # {"id", "attempt", "log"}; not with --follow`,
   options: {
     attempt: { type: "string", short: "a", value: "N", help: "which attempt (default: latest)" },
     follow: { type: "boolean", short: "f", help: "keep printing while the attempt runs" },
@@ -29,6 +30,9 @@ Examples:
   async run(context, args, options) {
     const id = args[0]!;
     const wanted = integerOption(options, "attempt", 1);
+    if (context.json && options.follow === true) {
+      throw new ValidationError("Option --follow cannot be used with --json");
+    }
     return await context.withStore(async (store) => {
       let job = await store.getJob(id);
       if (
@@ -48,12 +52,25 @@ Examples:
       if (attempt === 0) throw new QueueError(`Job "${id}" has not run yet: no output`);
       const path = attemptLogPath(context.home, id, attempt);
       await checkPrivatePath(path, context.home); // never read through a symbolic link
-      if (options.follow === true) await follow(store, id, attempt, path);
+      if (context.json) context.out.json({ id, attempt, log: await readLog(path, id, attempt) });
+      else if (options.follow === true) await follow(store, id, attempt, path);
       else await copyToStdout(path, 0, id, attempt);
       return 0;
     });
   },
 };
+
+/** A whole log as text (bytes that are not UTF-8 become U+FFFD), for `--json`. */
+async function readLog(path: string, id: string, attempt: number): Promise<string> {
+  try {
+    return new TextDecoder().decode(await Deno.readFile(path));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new QueueError(`No output kept for job "${id}" attempt ${attempt}`);
+    }
+    throw error;
+  }
+}
 
 async function copyToStdout(
   path: string,

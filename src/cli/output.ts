@@ -124,12 +124,3 @@ export function cell(text: string | null | undefined, max = 60): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
-
-/**
- * Formats an ISO time for a table: local-free, seconds precision, or `-`.
- * @param iso An ISO 8601 string or null.
- * @returns e.g. `2026-11-27 10:00:05`.
- */
-export function timeCell(iso: string | null): string {
-  return iso === null ? "-" : iso.slice(0, 19).replace("T", " ");
-}

@@ -1,66 +1,61 @@
 /**
- * `queuectl status`: job counts per state, then every known worker.
+ * `queuectl status`: job counts per state, then the live and lost workers (stopped ones with
+ * `--all`), and what will recover a job a lost worker still holds.
  * @module
  */
 
-import { JOB_STATES, type WorkerEntry } from "../queue/mod.ts";
-import { localLivenessProbe } from "../worker/mod.ts";
+import { NotFoundError } from "../errors.ts";
+import { type Job, JOB_STATES, type QueueStore } from "../queue/mod.ts";
 import type { CommandSpec } from "./command.ts";
-import { timeCell } from "./output.ts";
-
-/** A worker as `status --json` prints it. */
-export interface WorkerStatusView {
-  id: string;
-  pid: number;
-  host: string;
-  status: string;
-  heartbeat: string;
-  job: string | null;
-  started_at: string;
-}
+import type { Output } from "./output.ts";
+import { relativeCell } from "./time_format.ts";
+import { lostReason, type WorkerStatusView, workerViews } from "./worker_views.ts";
 
 /**
- * How a worker looks right now: one recorded as running whose process is gone shows as `lost`
- * even before another process has recorded it so.
- * @param workers Workers as recorded.
- * @returns Their views.
+ * What `status` says about a job a lost worker still holds: nothing recovers it until some
+ * worker runs (its periodic recovery) or `worker stop` does.
+ * @param job The held job.
+ * @param worker The lost worker's id.
+ * @param reason Why the worker is lost, e.g. `pid 123 gone`.
+ * @param running How many workers run now.
+ * @returns One line.
  */
-export async function workerViews(workers: WorkerEntry[]): Promise<WorkerStatusView[]> {
-  const probe = localLivenessProbe();
-  const views: WorkerStatusView[] = [];
-  for (const w of workers) {
-    let status: string = w.status;
-    if ((status === "running" || status === "stopping") && (await probe(w)) === false) {
-      status = "lost";
-    }
-    views.push({
-      id: w.id,
-      pid: w.pid,
-      host: w.host,
-      status,
-      heartbeat: w.heartbeat,
-      job: w.job,
-      started_at: w.started_at,
-    });
-  }
-  return views;
+export function heldJobNotice(job: Job, worker: string, reason: string, running: number): string {
+  const where = job.attempts > job.max_retries
+    ? "goes to the dead letter queue (no runs left)"
+    : "returns to pending";
+  const when = running > 0
+    ? "within seconds: a running worker recovers it"
+    : "when a worker runs: queuectl worker start";
+  return `job ${job.id} is held by lost worker ${worker} (${reason}); it ${where} ${when}`;
 }
 
 export const statusCommand: CommandSpec = {
   name: ["status"],
-  summary: "job counts per state, then every worker",
-  details: `Examples:
+  summary: "job counts per state, then live and lost workers",
+  details: `Stopped workers are listed with --all; --json lists every worker.
+Examples:
   queuectl status
+  queuectl status --all
   queuectl status --json | jq .jobs.dead`,
-  options: {},
+  options: { all: { type: "boolean", short: "a", help: "list stopped workers too" } },
   positionals: [0, 0],
-  async run(context) {
-    const { counts, workers } = await context.withStore(async (store) => {
+  async run(context, _args, options) {
+    const { counts, entries, views, held } = await context.withStore(async (store) => {
       const summary = await store.summary();
-      return { counts: summary.jobs, workers: await workerViews(summary.workers) };
+      const views = await workerViews(summary.workers);
+      // Jobs lost workers still hold, by worker id (the text says what will recover them).
+      const held = new Map<string, Job>();
+      for (const view of context.json ? [] : views) {
+        if (view.status !== "lost" || view.job === null) continue;
+        const job = await heldJob(store, view.job);
+        if (job?.state === "processing" && job.worker_id === view.id) held.set(view.id, job);
+      }
+      const entries = new Map(summary.workers.map((w) => [w.id, w]));
+      return { counts: summary.jobs, entries, views, held };
     });
     if (context.json) {
-      context.out.json({ jobs: counts, workers });
+      context.out.json({ jobs: counts, workers: views });
       return 0;
     }
     const out = context.out;
@@ -69,16 +64,57 @@ export const statusCommand: CommandSpec = {
       [[...JOB_STATES.map((s) => String(counts[s])), String(counts.total)]],
     );
     out.line();
-    if (workers.length === 0) {
-      out.line("no workers (start some with: queuectl worker start --count 2)");
+    const all = options.all === true;
+    const shown = views.filter((w) => all || w.status !== "stopped");
+    const hidden = views.length - shown.length;
+    if (shown.length === 0) {
+      out.line(
+        hidden === 0
+          ? "no workers (start some with: queuectl worker start --count 2)"
+          : `no workers running (start some with: queuectl worker start --count 2); ${
+            stoppedHidden(hidden)
+          }`,
+      );
       return 0;
     }
-    out.table(
-      ["WORKER", "PID", "STATUS", "HEARTBEAT", "JOB"],
-      workers.map((
-        w,
-      ) => [w.id, String(w.pid), out.state(w.status), timeCell(w.heartbeat), w.job ?? "-"]),
+    printWorkers(context.out, shown);
+    if (hidden > 0) out.line(stoppedHidden(hidden));
+    const running = views.filter((w) => w.status === "running").length;
+    const notices = [...held].map(([worker, job]) =>
+      heldJobNotice(job, worker, lostReason(entries.get(worker)!), running)
     );
+    if (notices.length > 0) out.line();
+    for (const notice of notices) out.line(out.paint("yellow", notice));
     return 0;
   },
 };
+
+/** The job a worker's entry names, unless it is gone (compacted away since). */
+async function heldJob(store: QueueStore, id: string): Promise<Job | undefined> {
+  try {
+    return await store.getJob(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+function stoppedHidden(count: number): string {
+  const what = count === 1 ? "1 stopped worker" : `${count} stopped workers`;
+  return `${what} not shown (queuectl status --all lists them)`;
+}
+
+function printWorkers(out: Output, workers: WorkerStatusView[]): void {
+  const now = Date.now();
+  out.table(
+    ["WORKER", "PID", "STATUS", "STARTED", "HEARTBEAT", "JOB"],
+    workers.map((w) => [
+      w.id,
+      String(w.pid),
+      out.state(w.status),
+      relativeCell(w.started_at, now),
+      relativeCell(w.heartbeat, now),
+      w.job ?? "-",
+    ]),
+  );
+}

@@ -1,6 +1,7 @@
 /**
  * `queuectl wait [<id>…] [--timeout S]`: block until jobs are completed or dead.
- * Exit 0 if all completed, 1 if any is dead, 124 on timeout.
+ * Exit 0 if all completed, 1 if any is dead, 124 on timeout. On a terminal, a live progress line
+ * on stderr shows how far it is; piped or with `--json`, only the result is printed.
  * @module
  */
 
@@ -10,14 +11,66 @@ import { parseDuration } from "../queue/duration.ts";
 import type { Job, QueueStore } from "../queue/mod.ts";
 import { Wakeup, watchJournal } from "../worker/mod.ts";
 import { type CommandSpec, secondsOption } from "./command.ts";
+import { LiveLine } from "./live_line.ts";
+import { formatSpan } from "./time_format.ts";
 
 const POLL_MS = 250;
 const MIN_CHECK_MS = 50;
 
-interface Progress {
+/** How far the jobs waited for are. */
+export interface Progress {
+  /** Jobs waited for. */
+  total: number;
   completed: number;
+  /** Ids of dead jobs: all of them for given ids, else only once every job is done. */
   dead: string[];
+  /** Dead jobs. */
+  deadCount: number;
+  /** Jobs neither completed nor dead. */
   open: number;
+  running: number;
+  /** Jobs waiting for a retry. */
+  failed: number;
+}
+
+/**
+ * How long the rest may take, from the pace since waiting began.
+ * @param doneAtStart Jobs done (completed or dead) when waiting began.
+ * @param progress Where they are now.
+ * @param elapsedMs Time since waiting began.
+ * @returns Milliseconds, or `undefined` until a job has finished.
+ */
+export function estimateRest(
+  doneAtStart: number,
+  progress: Progress,
+  elapsedMs: number,
+): number | undefined {
+  const finished = progress.total - progress.open - doneAtStart;
+  return finished > 0 ? progress.open * elapsedMs / finished : undefined;
+}
+
+/**
+ * The live progress line.
+ * @param progress Where the jobs are.
+ * @param elapsedMs Time since waiting began.
+ * @param restMs The estimate of the rest, if any.
+ * @returns e.g. `waiting: 3/10 done, 2 running, 1 failed, 0 dead; 12s elapsed, about 25s left`.
+ */
+export function progressLine(
+  progress: Progress,
+  elapsedMs: number,
+  restMs: number | undefined,
+): string {
+  const done = progress.total - progress.open;
+  const rest = restMs === undefined
+    ? ""
+    : restMs < 1000
+    ? ", under 1s left"
+    : `, about ${formatSpan(restMs)} left`;
+  return `waiting: ${done}/${progress.total} done, ${progress.running} running, ` +
+    `${progress.failed} failed, ${progress.deadCount} dead; ${
+      formatSpan(elapsedMs)
+    } elapsed${rest}`;
 }
 
 function finished(job: Job): boolean {
@@ -28,7 +81,15 @@ async function progressOf(store: QueueStore, ids: string[]): Promise<Progress> {
   const jobs = await Promise.all(ids.map((id) => store.getJob(id)));
   const dead = jobs.filter((job) => job.state === "dead").map((job) => job.id);
   const done = jobs.filter(finished).length;
-  return { completed: done - dead.length, dead, open: jobs.length - done };
+  return {
+    total: jobs.length,
+    completed: done - dead.length,
+    dead,
+    deadCount: dead.length,
+    open: jobs.length - done,
+    running: jobs.filter((job) => job.state === "processing").length,
+    failed: jobs.filter((job) => job.state === "failed").length,
+  };
 }
 
 /** Every job: counts suffice until all are done; only then are dead ones listed. */
@@ -38,7 +99,15 @@ async function overall(store: QueueStore): Promise<Progress> {
   const dead = open === 0 && counts.dead > 0
     ? (await store.listJobs({ state: "dead" })).map((job) => job.id)
     : [];
-  return { completed: counts.completed, dead, open };
+  return {
+    total: counts.total,
+    completed: counts.completed,
+    dead,
+    deadCount: counts.dead,
+    open,
+    running: counts.processing,
+    failed: counts.failed,
+  };
 }
 
 export const waitCommand: CommandSpec = {
@@ -55,16 +124,21 @@ Examples:
   positionals: [0, Infinity],
   async run(context, args, options) {
     const timeout = secondsOption(options, "timeout", parseDuration);
-    const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
+    const started = Date.now();
+    const deadline = timeout === undefined ? Infinity : started + timeout * 1000;
     return await context.withStore(async (store) => {
       for (const id of args) await store.getJob(id); // unknown ids fail now, with exit 3
       const wakeup = new Wakeup();
       const watcher = watchJournal(context.home, () => wakeup.notify());
+      const live = context.json ? undefined : LiveLine.onStderr();
+      let doneAtStart: number | undefined;
       try {
         for (;;) {
           const checked = Date.now();
           const progress = args.length > 0 ? await progressOf(store, args) : await overall(store);
+          doneAtStart ??= progress.total - progress.open;
           if (progress.open === 0) {
+            live?.clear();
             if (context.json) {
               context.out.json({ completed: progress.completed, dead: progress.dead });
             } else {
@@ -72,6 +146,8 @@ Examples:
             }
             return progress.dead.length > 0 ? 1 : 0;
           }
+          const elapsed = Date.now() - started;
+          live?.show(progressLine(progress, elapsed, estimateRest(doneAtStart, progress, elapsed)));
           const left = deadline - Date.now();
           if (left <= 0) {
             throw new WaitTimeoutError(
@@ -85,6 +161,7 @@ Examples:
           if (since < MIN_CHECK_MS) await sleep(MIN_CHECK_MS - since);
         }
       } finally {
+        live?.clear();
         watcher.close();
       }
     });

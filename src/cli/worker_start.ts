@@ -6,6 +6,7 @@
 import { QueueError } from "../errors.ts";
 import { spawnWorkers, type StartedWorker, waitUntilRunning } from "../worker/mod.ts";
 import { type CommandSpec, integerOption } from "./command.ts";
+import { workerViews } from "./worker_views.ts";
 
 /** Most workers one command starts. */
 export const MAX_WORKERS = 256;
@@ -81,7 +82,11 @@ Examples:
           if (context.json) {
             context.out.json(workers.map((w) => ({ id: w.id, pid: w.pid, log: w.logFile })));
           } else {
-            for (const w of workers) context.out.line(`started ${w.id} (pid ${w.pid})`);
+            // Starting again adds workers; say so, or they silently stack up.
+            const views = await workerViews(await store.listWorkers());
+            const running = views.filter((w) => w.status === "running").length;
+            context.out.line(`started ${plural(count, "worker")} (${running} running in total)`);
+            for (const w of workers) context.out.line(`  ${w.id} (pid ${w.pid})`);
           }
           return 0;
         }
@@ -102,3 +107,7 @@ Examples:
     });
   },
 };
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
