@@ -93,7 +93,11 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
   { args: ["show"], code: 2, message: /Missing argument; usage: queuectl show <id>/ },
   { args: ["frobnicate"], code: 2, message: /Unknown command "frobnicate"/ },
   { args: ["worker", "dance"], code: 2, message: /"worker" has no subcommand "dance"/ },
-  { args: ["status", "--bogus"], code: 2, message: /Unknown option '--bogus'/ },
+  {
+    args: ["status", "--bogus"],
+    code: 2,
+    message: /Unknown option "--bogus"; see "queuectl status --help"/,
+  },
   {
     args: ["worker", "start", "--count", "0"],
     code: 2,
