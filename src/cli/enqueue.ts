@@ -7,7 +7,7 @@
 import { resolve } from "../platform/paths.ts";
 import { ValidationError } from "../errors.ts";
 import { type JobInput, parseJobJson } from "../queue/mod.ts";
-import type { CommandContext, CommandSpec } from "./command.ts";
+import { type CommandContext, type CommandSpec, usageError } from "./command.ts";
 
 /** Most jobs one `enqueue --file` may add. */
 export const MAX_BATCH_JOBS = 1_000_000;
@@ -29,8 +29,11 @@ Examples:
   positionals: [0, 1],
   async run(context, args, options) {
     const file = options.file as string | undefined;
-    if ((file === undefined) === (args.length === 0)) {
-      throw new ValidationError("Give one job as JSON, or --file PATH (not both)");
+    if (file === undefined && args.length === 0) {
+      throw usageError(enqueueCommand, "Missing the job: '<json>' or --file PATH");
+    }
+    if (file !== undefined && args.length > 0) {
+      throw usageError(enqueueCommand, "Give the job as '<json>' or with --file, not both");
     }
     const inputs = file === undefined ? [parseJobJson(args[0]!)] : await readBatch(context, file);
     await checkDirectories(inputs, context.cwd);

@@ -70,9 +70,10 @@ export function parseCommandLine(args: string[], options: Record<string, ParseOp
       if (!name || arg.length > 2) throw new ValidationError(`Unknown option "${arg}"`);
     }
     const option = options[name]!;
+    const typed = inline === undefined ? arg : `--${name}`;
     if (option.type === "boolean") {
       if (inline !== undefined) {
-        throw new ValidationError(`Option "--${name}" does not take a value`);
+        throw new ValidationError(`Option ${typed} does not take a value`);
       }
       values[name] = true;
       continue;
@@ -80,7 +81,7 @@ export function parseCommandLine(args: string[], options: Record<string, ParseOp
     if (inline === undefined) {
       const next = args[i + 1];
       if (next === undefined || isOptionLike(next)) {
-        throw new ValidationError(`Option "--${name}" needs a value`);
+        throw new ValidationError(`Option ${typed} needs a value`);
       }
       inline = next;
       i++;

@@ -35,11 +35,12 @@ Deno.test("parseCommandLine() names the option in every error", () => {
     [["--bogus=1"], 'Unknown option "--bogus"'],
     [["-x"], 'Unknown option "-x"'],
     [["-pj"], 'Unknown option "-pj"'],
-    [["--home"], 'Option "--home" needs a value'],
-    [["--home", "--json"], 'Option "--home" needs a value'],
-    [["--home", "--"], 'Option "--home" needs a value'],
-    [["--env"], 'Option "--env" needs a value'],
-    [["--json=yes"], 'Option "--json" does not take a value'],
+    [["--home"], "Option --home needs a value"],
+    [["--home", "--json"], "Option --home needs a value"],
+    [["--home", "--"], "Option --home needs a value"],
+    [["--env"], "Option --env needs a value"],
+    [["-p"], "Option -p needs a value"],
+    [["--json=yes"], "Option --json does not take a value"],
   ];
   for (const [args, message] of cases) {
     assert.throws(
