@@ -62,11 +62,12 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
   },
   { args: ["enqueue", '{"command":"true","cwd":"/no/such/dir"}'], code: 2, message: /"cwd"/ },
   { args: ["enqueue", '{"command":"true","id":"../../etc"}'], code: 2, message: /"id" must be/ },
-  { args: ["enqueue", "[1,2]"], code: 2, message: /must be a JSON object/ },
+  { args: ["enqueue", "[1,2]"], code: 2, message: /"\[1,2\]" is not a JSON object/ },
   {
     args: ["enqueue"],
     code: 2,
-    message: /Missing the job: '<json>' or --file PATH; see "queuectl enqueue --help"/,
+    message:
+      /Missing the job: '<json>', --file PATH or -- <command…>; see "queuectl enqueue --help"/,
   },
   {
     args: ["enqueue", "--file", "-"],

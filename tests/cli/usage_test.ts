@@ -98,10 +98,23 @@ const CASES: UsageCase[] = [
   ]),
   {
     args: ["enqueue"],
-    problem: "Missing the job: '<json>' or --file PATH",
+    problem: "Missing the job: '<json>', --file PATH or -- <command…>",
     help: "enqueue",
   },
   { args: ["enqueue", "--file"], problem: "Option --file needs a value", help: "enqueue" },
+  { args: ["enqueue", "--env"], problem: "Option --env needs a value", help: "enqueue" },
+  {
+    args: ["enqueue", "--priority", "--", "true"],
+    problem: "Option --priority needs a value",
+    help: "enqueue",
+  },
+  { args: ["enqueue", "--"], problem: 'Missing the command after "--"', help: "enqueue" },
+  {
+    args: ["enqueue", "echo", "hi"],
+    problem:
+      '"echo hi" is not a JSON object; for a command, put it after "--": queuectl enqueue -- echo hi',
+    help: "enqueue",
+  },
   {
     args: ["enqueue", '{"command":"true"}', "extra"],
     problem: 'Unexpected argument "extra"',
@@ -110,6 +123,22 @@ const CASES: UsageCase[] = [
   {
     args: ["enqueue", "--file", "-", '{"command":"true"}'],
     problem: "Give the job as '<json>' or with --file, not both",
+    help: "enqueue",
+  },
+  {
+    args: ["enqueue", "--file", "-", "--", "true"],
+    problem: 'Give the job with --file or after "--", not both',
+    help: "enqueue",
+  },
+  {
+    args: ["enqueue", '{"command":"true"}', "--", "true"],
+    problem: 'Unexpected argument "{\\"command\\":\\"true\\"}" before "--"',
+    help: "enqueue",
+  },
+  {
+    args: ["enqueue", "--max-retries", "2", '{"command":"true"}'],
+    problem:
+      'Option --max-retries goes with "-- <command…>"; in JSON, give the field "max_retries"',
     help: "enqueue",
   },
   {
@@ -202,6 +231,7 @@ Deno.test("queuectl alone prints the overview on stdout and exits 0, as gh does"
     assert.equal(bare.code, 0, bare.stderr);
     assert.equal(bare.stderr, "");
     assert.match(bare.stdout, /^queuectl .*\n\nUsage: queuectl <command> \[options\]\n/);
+    assert.match(bare.stdout, /\n {2}enqueue -- <command…> +add a job without writing JSON/);
     assert.equal((await run(home, ["--help"])).stdout, bare.stdout);
   });
 });
