@@ -44,7 +44,11 @@ Examples:
         }
       }
       const attempt = wanted ?? job.history.at(-1)?.attempt ?? job.attempts;
-      if (attempt === 0) throw new QueueError(`Job "${id}" has not run yet: no output`);
+      if (attempt === 0) {
+        // Not a failure (exit 1 is for I/O) nor bad usage: there is just nothing yet.
+        context.out.note(`Job "${id}" has not run yet: no output`);
+        return 0;
+      }
       const path = attemptLogPath(context.home, id, attempt);
       if (options.follow === true) await follow(store, id, attempt, path);
       else await copyToStdout(path, 0, id, attempt);
