@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
-import { type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
+import { type CliOptions, type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
 
 /** The fields a job gets from its input, to compare two jobs enqueued in different ways. */
 function given(job: JobJson): Partial<JobJson> {
@@ -9,9 +9,18 @@ function given(job: JobJson): Partial<JobJson> {
   return { command, max_retries, priority, run_at, timeout, cwd, env };
 }
 
+/** Runs in `dir` as the user's directory (under `deno task`, `INIT_CWD` would name another). */
+function inDir(dir: string): CliOptions {
+  return { cwd: dir, env: { INIT_CWD: dir } };
+}
+
 /** `queuectl enqueue --json <args…>`: `--json` first, since words after `--` are the command's. */
 async function enqueueJson(home: string, args: string[], cwd?: string): Promise<JobJson> {
-  const stdout = await ok(home, ["enqueue", "--json", ...args], cwd === undefined ? {} : { cwd });
+  const stdout = await ok(
+    home,
+    ["enqueue", "--json", ...args],
+    cwd === undefined ? {} : inDir(cwd),
+  );
   return JSON.parse(stdout) as JobJson;
 }
 
@@ -87,9 +96,9 @@ Deno.test("enqueue -- prints only the new id, like the JSON form; defaults are t
   await withQueue(async (home) => {
     const here = `${home}/here`;
     await Deno.mkdir(here);
-    const plain = await ok(home, ["enqueue", "--", "true"], { cwd: here });
+    const plain = await ok(home, ["enqueue", "--", "true"], inDir(here));
     assert.match(plain, /^[0-9A-Z]{26}\n$/);
-    const fromJson = await ok(home, ["enqueue", '{"command":"true"}'], { cwd: here });
+    const fromJson = await ok(home, ["enqueue", '{"command":"true"}'], inDir(here));
     const [a, b] = await Promise.all(
       [plain, fromJson].map((id) => json<JobJson>(home, ["show", id.trim()])),
     );
@@ -189,7 +198,7 @@ Deno.test("enqueue -- refuses a bad option value naming the option: one line, ex
     ];
     for (const { args, message } of cases) {
       const what = `queuectl enqueue ${args.join(" ")}`;
-      const result = await queuectl(home, ["enqueue", ...args], { cwd: home });
+      const result = await queuectl(home, ["enqueue", ...args], inDir(home));
       assert.equal(result.code, 2, `${what}: exit code (stderr: ${result.stderr})`);
       assert.equal(result.stdout, "", what);
       assert.equal(result.stderr, `queuectl: ${message.replace("HOME", home)}\n`, what);
@@ -218,7 +227,7 @@ Deno.test("the examples in enqueue --help work as written, in a shell", async ()
       const { code, stdout, stderr } = await new Deno.Command("sh", {
         args: ["-c", `${define}\n${example}`],
         cwd: user,
-        env: { HOME: user, QUEUECTL_HOME: home, NO_COLOR: "1" },
+        env: { HOME: user, QUEUECTL_HOME: home, NO_COLOR: "1", INIT_CWD: user },
         stdin: "null",
       }).output();
       const text = new TextDecoder();
@@ -231,5 +240,7 @@ Deno.test("the examples in enqueue --help work as written, in a shell", async ()
     assert.ok(commands.includes(`make -C ${user}/src/app test`), "~ expanded by the user's shell");
     assert.ok(commands.includes("echo $HOME && date"), "quoted words reach the job's shell");
     assert.equal(jobs.find((job) => job.id === "report")?.cwd, `${user}/src/app`);
+    const make = jobs.find((job) => job.command === `make -C ${user}/src/app test`);
+    assert.equal(make?.cwd, user, "without --cwd, where the user ran it");
   });
 });

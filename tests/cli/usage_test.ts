@@ -20,7 +20,7 @@ async function run(home: string, args: string[]): Promise<CliResult> {
     ],
     stdin: "null",
     cwd: home,
-    env: { NO_COLOR: "1", QUEUECTL_HOME: home },
+    env: { NO_COLOR: "1", QUEUECTL_HOME: home, INIT_CWD: home },
   }).output();
   const text = new TextDecoder();
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
