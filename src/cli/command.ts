@@ -15,13 +15,15 @@ import { parseCommandLine, type ParseOption } from "./parse_args.ts";
 export interface OptionSpec {
   type: "string" | "boolean";
   short?: string;
+  /** A string option that may be given more than once; its value is then a `string[]`. */
+  multiple?: boolean;
   /** Placeholder for the help text, e.g. `N`. */
   value?: string;
   help: string;
 }
 
 /** Values of parsed options. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 /** One command, e.g. `worker start`. */
 export interface CommandSpec {
@@ -37,7 +39,21 @@ export interface CommandSpec {
   positionals: [number, number];
   /** Hidden commands are left out of the overview (internal use). */
   hidden?: boolean;
-  run(context: CommandContext, args: string[], options: OptionValues): Promise<number>;
+  /**
+   * The words after `--` are taken apart, not as positionals: their placeholder (`<command…>`)
+   * and the overview's line for that form.
+   */
+  rest?: { name: string; summary: string };
+  /**
+   * Runs the command.
+   * @param rest The words after `--` when the command has `rest` and the user gave `--`.
+   */
+  run(
+    context: CommandContext,
+    args: string[],
+    options: OptionValues,
+    rest: string[] | undefined,
+  ): Promise<number>;
 }
 
 /** Options every command takes. */
@@ -86,44 +102,65 @@ export class CommandContext {
 }
 
 /**
+ * A usage error: the problem, then where to read how the command is used.
+ * @param spec The command, or `undefined` for queuectl itself.
+ * @param problem What is wrong, naming the option or argument.
+ * @returns The error (exit code 2), e.g. `Unknown option "--bogus"; see "queuectl status --help"`.
+ */
+export function usageError(spec: { name: string[] } | undefined, problem: string): ValidationError {
+  const command = ["queuectl", ...(spec?.name ?? [])].join(" ");
+  return new ValidationError(`${problem}; see "${command} --help"`);
+}
+
+/**
  * Parses a command's arguments strictly: unknown options and wrong counts are usage errors.
  * @param spec The command.
  * @param argv Arguments after the command's name.
- * @returns Positionals and option values.
- * @throws {ValidationError} with a one-line message.
+ * @returns Positionals, option values, and the words after `--` when the command takes them apart.
+ * @throws {ValidationError} with a one-line message naming the option or argument.
  */
 export function parseCommandArgs(
   spec: CommandSpec,
   argv: string[],
-): { args: string[]; options: OptionValues } {
-  const all = { ...spec.options, ...GLOBAL_OPTIONS };
-  const config: Record<string, ParseOption> = {};
-  for (const [name, option] of Object.entries(all)) {
-    config[name] = option.short
-      ? { type: option.type, short: option.short }
-      : { type: option.type };
-  }
+): { args: string[]; options: OptionValues; rest: string[] | undefined } {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, config);
+    parsed = parseCommandLine(argv, parserOptions({ ...spec.options, ...GLOBAL_OPTIONS }));
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-    throw new ValidationError(
-      `${message.replace(/\.$/, "")}; see "queuectl ${spec.name.join(" ")} --help"`,
-    );
+    if (error instanceof ValidationError) throw usageError(spec, error.message);
+    throw error;
   }
-  const options = parsed.values as OptionValues;
-  if (options.help) return { args: parsed.positionals, options };
+  const options = parsed.values;
+  const rest = spec.rest ? parsed.afterDashes : undefined;
+  const args = rest ? parsed.positionals.slice(0, parsed.positionals.length - rest.length) : [
+    ...parsed.positionals,
+  ];
+  if (options.help) return { args, options, rest };
   const [min, max] = spec.positionals;
-  const count = parsed.positionals.length;
-  if (count < min || count > max) {
-    const usage = `queuectl ${spec.name.join(" ")}${spec.args ? ` ${spec.args}` : ""}`;
-    const problem = count < min
-      ? "Missing argument"
-      : `Unexpected argument "${parsed.positionals[max]}"`;
-    throw new ValidationError(`${problem}; usage: ${usage}`);
+  if (args.length < min) {
+    const missing = requiredArguments(spec.args)[args.length] ?? "argument";
+    throw usageError(spec, `Missing argument ${missing}`);
   }
-  return { args: parsed.positionals, options };
+  if (args.length > max) throw usageError(spec, `Unexpected argument "${args[max]}"`);
+  return { args, options, rest };
+}
+
+/**
+ * The parser's view of option specs.
+ * @param specs Options by long name.
+ * @returns What `parseCommandLine` takes.
+ */
+export function parserOptions(specs: Record<string, OptionSpec>): Record<string, ParseOption> {
+  const config: Record<string, ParseOption> = {};
+  for (const [name, { type, short, multiple }] of Object.entries(specs)) {
+    config[name] = { type, ...(short ? { short } : {}), ...(multiple ? { multiple } : {}) };
+  }
+  return config;
+}
+
+/** `<key> <value>` → `["<key>", "<value>"]`: the required arguments of a usage, in order. */
+function requiredArguments(usage: string | undefined): string[] {
+  return (usage ?? "").split("|")[0]!.split(/\s+/).filter((word) => /^<[^>]+>/.test(word));
 }
 
 /**

@@ -3,8 +3,7 @@
  * @module
  */
 
-import { ValidationError } from "../errors.ts";
-import type { CommandSpec } from "./command.ts";
+import { type CommandSpec, usageError } from "./command.ts";
 import { printJobs } from "./list.ts";
 
 export const dlqListCommand: CommandSpec = {
@@ -32,7 +31,9 @@ export const dlqRetryCommand: CommandSpec = {
   positionals: [0, Infinity],
   async run(context, args, options) {
     const all = options.all === true;
-    if (all === (args.length > 0)) throw new ValidationError("Give job ids, or --all (not both)");
+    const self = { name: ["dlq", "retry"] };
+    if (!all && args.length === 0) throw usageError(self, "Missing argument <id>… (or --all)");
+    if (all && args.length > 0) throw usageError(self, "Give job ids or --all, not both");
     const jobs = await context.withStore(async (store) => {
       const ids = all ? (await store.listJobs({ state: "dead" })).map((j) => j.id) : args;
       const retried = [];

@@ -1,13 +1,21 @@
 /**
- * `queuectl enqueue '<json>'` and `queuectl enqueue --file PATH|-`: add one job, or many (one JSON
- * object per line, all or none).
+ * `queuectl enqueue '<json>'`, `queuectl enqueue --file PATH|-` (many jobs, one JSON object per
+ * line, all or none) and `queuectl enqueue [options] -- <command…>` (one job without JSON).
  * @module
  */
 
 import { resolve } from "../platform/paths.ts";
 import { ValidationError } from "../errors.ts";
 import { type JobInput, parseJobJson } from "../queue/mod.ts";
-import type { CommandContext, CommandSpec } from "./command.ts";
+import { type CommandContext, type CommandSpec, type OptionValues, usageError } from "./command.ts";
+import {
+  givenJobOptions,
+  inOptionTerms,
+  JOB_OPTION_SPECS,
+  jobFromOptions,
+  jobOptionField,
+  shown,
+} from "./job_options.ts";
 
 /** Most jobs one `enqueue --file` may add. */
 export const MAX_BATCH_JOBS = 1_000_000;
@@ -17,23 +25,33 @@ export const MAX_BATCH_BYTES = 512 * 1024 * 1024;
 export const enqueueCommand: CommandSpec = {
   name: ["enqueue"],
   args: "['<json>']",
+  rest: {
+    name: "<command…>",
+    summary: "add a job without writing JSON: the words after -- are its command",
+  },
   summary: "add a job (or many with --file); prints the new ids",
-  details: `Fields: id, command (required), max_retries, priority, run_at, timeout, cwd, env.
+  details: `Without JSON, the words after -- are the command, joined with single spaces and run by
+sh -c. Quoting and expansion are your shell's: quote what the job's own shell should expand, as
+in 'echo $HOME && date'. The options go before --. JSON fields: id, command (required),
+priority, run_at, timeout, max_retries, env, cwd.
 Examples:
+  queuectl enqueue -- make -C ~/src/app test
+  queuectl enqueue --priority 5 --timeout 10m --max-retries 1 -- 'echo $HOME && date'
+  queuectl enqueue --id report --delay 2h --env LANG=C --cwd ~/src/app -- ./report.sh --full
+  queuectl enqueue --run-at 2030-01-01T03:00 -- backup.sh
   queuectl enqueue '{"command":"make -C ~/src/app test","priority":5}'
   queuectl enqueue '{"id":"nightly","command":"backup.sh","run_at":"2026-12-01T02:00:00Z"}'
   printf '%s\\n' '{"command":"true"}' '{"command":"false"}' | queuectl enqueue --file -`,
   options: {
     file: { type: "string", value: "PATH", help: "read one JSON job per line; - for stdin" },
+    ...JOB_OPTION_SPECS,
   },
-  positionals: [0, 1],
-  async run(context, args, options) {
+  positionals: [0, Infinity],
+  async run(context, args, options, rest) {
     const file = options.file as string | undefined;
-    if ((file === undefined) === (args.length === 0)) {
-      throw new ValidationError("Give one job as JSON, or --file PATH (not both)");
-    }
-    const inputs = file === undefined ? [parseJobJson(args[0]!)] : await readBatch(context, file);
-    await checkDirectories(inputs, context.cwd);
+    const inputs = rest === undefined
+      ? await jsonJobs(context, args, options, file)
+      : [await plainJob(context, args, options, file, rest)];
     const where = { cwd: context.cwd };
     if (context.json) {
       const jobs = await context.withStore((store) => store.enqueue(inputs, where));
@@ -45,6 +63,68 @@ Examples:
     return 0;
   },
 };
+
+/** `enqueue '<json>'` or `enqueue --file PATH`: exactly one of them. */
+async function jsonJobs(
+  context: CommandContext,
+  args: string[],
+  options: OptionValues,
+  file: string | undefined,
+): Promise<JobInput[]> {
+  const first = args[0];
+  if (first !== undefined && !first.trimStart().startsWith("{")) {
+    const command = args.join(" ");
+    throw usageError(
+      enqueueCommand,
+      `${shown(command)} is not a JSON object; for a command, put it after "--": ` +
+        `queuectl enqueue -- ${command.length > 40 ? `${command.slice(0, 37)}...` : command}`,
+    );
+  }
+  const [flag] = givenJobOptions(options);
+  if (flag !== undefined) {
+    throw usageError(
+      enqueueCommand,
+      `Option --${flag} goes with "-- <command…>"; in JSON, give the field "${
+        jobOptionField(flag)
+      }"`,
+    );
+  }
+  if (first === undefined && file === undefined) {
+    throw usageError(enqueueCommand, `Missing the job: '<json>', --file PATH or -- <command…>`);
+  }
+  if (first !== undefined && file !== undefined) {
+    throw usageError(enqueueCommand, `Give the job as '<json>' or with --file, not both`);
+  }
+  if (args.length > 1) throw usageError(enqueueCommand, `Unexpected argument ${shown(args[1]!)}`);
+  const inputs = first === undefined ? await readBatch(context, file!) : [parseJobJson(first)];
+  await checkDirectories(inputs, context.cwd);
+  return inputs;
+}
+
+/** `enqueue [options] -- <command…>`: one job built from options, validated as JSON would be. */
+async function plainJob(
+  context: CommandContext,
+  args: string[],
+  options: OptionValues,
+  file: string | undefined,
+  words: string[],
+): Promise<JobInput> {
+  if (file !== undefined) {
+    throw usageError(enqueueCommand, `Give the job with --file or after "--", not both`);
+  }
+  if (args.length > 0) {
+    throw usageError(enqueueCommand, `Unexpected argument ${shown(args[0]!)} before "--"`);
+  }
+  if (words.length === 0) throw usageError(enqueueCommand, `Missing the command after "--"`);
+  const input = jobFromOptions(words, options, context.cwd, new Date());
+  try {
+    await checkDirectories([input], context.cwd);
+  } catch (error) {
+    if (error instanceof ValidationError) throw inOptionTerms(error, new Map([["cwd", "cwd"]]));
+    throw error;
+  }
+  return input;
+}
 
 async function readBatch(context: CommandContext, file: string): Promise<JobInput[]> {
   const text = file === "-" ? await readStdin() : await readFileBounded(resolve(context.cwd, file));

@@ -23,16 +23,19 @@ function optionLines(options: Record<string, OptionSpec>): string[] {
  * @returns The text.
  */
 export function overviewHelp(): string {
-  const visible = COMMANDS.filter((c) => !c.hidden);
-  const usages = visible.map((c) => `${c.name.join(" ")}${c.args ? ` ${c.args}` : ""}`);
-  const width = Math.max(...usages.map((u) => u.length)) + 2;
+  const rows: [string, string][] = [];
+  for (const c of COMMANDS.filter((c) => !c.hidden)) {
+    rows.push([`${c.name.join(" ")}${c.args ? ` ${c.args}` : ""}`, c.summary]);
+    if (c.rest) rows.push([`${c.name.join(" ")} -- ${c.rest.name}`, c.rest.summary]);
+  }
+  const width = Math.max(...rows.map(([usage]) => usage.length)) + 2;
   return [
     `queuectl ${VERSION}: a background job queue for shell commands`,
     "",
     "Usage: queuectl <command> [options]",
     "",
     "Commands:",
-    ...visible.map((c, i) => `  ${usages[i]!.padEnd(width)}${c.summary}`),
+    ...rows.map(([usage, summary]) => `  ${usage.padEnd(width)}${summary}`),
     "",
     "Options for every command:",
     ...optionLines(GLOBAL_OPTIONS),
@@ -48,11 +51,13 @@ export function overviewHelp(): string {
  * @returns The text.
  */
 export function commandHelp(spec: CommandSpec): string {
-  const lines = [
-    `Usage: queuectl ${spec.name.join(" ")}${spec.args ? ` ${spec.args}` : ""} [options]`,
+  const name = spec.name.join(" ");
+  const lines = [`Usage: queuectl ${name}${spec.args ? ` ${spec.args}` : ""} [options]`];
+  if (spec.rest) lines.push(`       queuectl ${name} [options] -- ${spec.rest.name}`);
+  lines.push(
     "",
     spec.summary.charAt(0).toUpperCase() + spec.summary.slice(1) + ".",
-  ];
+  );
   if (spec.details) lines.push("", spec.details);
   const own = optionLines(spec.options);
   if (own.length > 0) lines.push("", "Options:", ...own);

@@ -49,7 +49,11 @@ Examples:
         }
       }
       const attempt = wanted ?? job.history.at(-1)?.attempt ?? job.attempts;
-      if (attempt === 0) throw new QueueError(`Job "${id}" has not run yet: no output`);
+      if (attempt === 0) {
+        // Not a failure (exit 1 is for I/O) nor bad usage: there is just nothing yet.
+        context.out.note(`Job "${id}" has not run yet: no output`);
+        return 0;
+      }
       const path = attemptLogPath(context.home, id, attempt);
       await checkPrivatePath(path, context.home); // never read through a symbolic link
       if (context.json) context.out.json({ id, attempt, log: await readLog(path, id, attempt) });

@@ -1,7 +1,7 @@
 /**
- * A small strict command-line parser: long and short options, `--name=value`, `--` to end
- * options, positionals anywhere. Written here because loading `node:util` for `parseArgs` costs
- * every command a few milliseconds at start.
+ * A small strict command-line parser: long and short options, `--name=value`, repeatable options,
+ * `--` to end options, positionals anywhere. Written here because loading `node:util` for
+ * `parseArgs` costs every command a few milliseconds at start.
  * @module
  */
 
@@ -11,12 +11,17 @@ import { ValidationError } from "../errors.ts";
 export interface ParseOption {
   type: "string" | "boolean";
   short?: string;
+  /** A string option that may be given more than once: its value is the array of all values. */
+  multiple?: boolean;
 }
 
 /** The parsed command line. */
 export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
+  /** Every positional, those after `--` included (last). */
   positionals: string[];
+  /** The words after `--`, or `undefined` when there was no `--`. */
+  afterDashes: string[] | undefined;
 }
 
 /**
@@ -24,11 +29,12 @@ export interface ParsedArgs {
  * @param args The arguments.
  * @param options The known options by long name.
  * @returns Option values and positionals.
- * @throws {ValidationError} for an unknown option, a missing value, or a value given to a flag.
+ * @throws {ValidationError} naming the option, for an unknown option, a missing value, or a
+ * value given to a flag.
  * @example
  * ```ts
- * parseCommandLine(["-n", "2", "x"], { count: { type: "string", short: "n" } });
- * // { values: { count: "2" }, positionals: ["x"] }
+ * parseCommandLine(["-n", "2", "x", "--", "-y"], { count: { type: "string", short: "n" } });
+ * // { values: { count: "2" }, positionals: ["x", "-y"], afterDashes: ["-y"] }
  * ```
  */
 export function parseCommandLine(args: string[], options: Record<string, ParseOption>): ParsedArgs {
@@ -38,13 +44,15 @@ export function parseCommandLine(args: string[], options: Record<string, ParseOp
   }
   const values: ParsedArgs["values"] = {};
   const positionals: string[] = [];
+  let afterDashes: string[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
-      positionals.push(...args.slice(i + 1));
+      afterDashes = args.slice(i + 1);
+      positionals.push(...afterDashes);
       break;
     }
-    if (!arg.startsWith("-") || arg === "-" || /^-\d/.test(arg)) {
+    if (!isOptionLike(arg)) {
       positionals.push(arg);
       continue;
     }
@@ -54,28 +62,41 @@ export function parseCommandLine(args: string[], options: Record<string, ParseOp
       const eq = arg.indexOf("=");
       name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
       inline = eq < 0 ? undefined : arg.slice(eq + 1);
-      if (!(name in options)) throw new ValidationError(`Unknown option '--${name}'`);
+      if (!Object.hasOwn(options, name)) {
+        throw new ValidationError(`Unknown option "--${name}"`);
+      }
     } else {
       name = byShort.get(arg.slice(1, 2));
-      if (!name || arg.length > 2) throw new ValidationError(`Unknown option '${arg}'`);
+      if (!name || arg.length > 2) throw new ValidationError(`Unknown option "${arg}"`);
     }
     const option = options[name]!;
+    const typed = inline === undefined ? arg : `--${name}`;
     if (option.type === "boolean") {
       if (inline !== undefined) {
-        throw new ValidationError(`Option '--${name}' does not take a value`);
+        throw new ValidationError(`Option ${typed} does not take a value`);
       }
       values[name] = true;
       continue;
     }
     if (inline === undefined) {
       const next = args[i + 1];
-      if (next === undefined || (next.startsWith("-") && next !== "-" && !/^-\d/.test(next))) {
-        throw new ValidationError(`Option '--${name} <value>' argument missing`);
+      if (next === undefined || isOptionLike(next)) {
+        throw new ValidationError(`Option ${typed} needs a value`);
       }
       inline = next;
       i++;
     }
-    values[name] = inline;
+    if (option.multiple) {
+      const previous = values[name];
+      values[name] = Array.isArray(previous) ? [...previous, inline] : [inline];
+    } else {
+      values[name] = inline;
+    }
   }
-  return { values, positionals };
+  return { values, positionals, afterDashes };
+}
+
+/** `-x`, `--name`, `--`: not `-` (stdin) nor a negative number. */
+function isOptionLike(arg: string): boolean {
+  return arg.startsWith("-") && arg !== "-" && !/^-\d/.test(arg);
 }

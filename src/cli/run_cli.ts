@@ -5,10 +5,25 @@
  */
 
 import { QueueError, ValidationError } from "../errors.ts";
-import { CommandContext, type CommandSpec, parseCommandArgs } from "./command.ts";
+import {
+  CommandContext,
+  type CommandSpec,
+  GLOBAL_OPTIONS,
+  type OptionSpec,
+  parseCommandArgs,
+  parserOptions,
+  usageError,
+} from "./command.ts";
 import { COMMANDS } from "./commands.ts";
 import { commandHelp, overviewHelp, VERSION } from "./help.ts";
 import { Output } from "./output.ts";
+import { parseCommandLine, type ParsedArgs } from "./parse_args.ts";
+
+/** What `queuectl` takes without a command. */
+const TOP_LEVEL_OPTIONS: Record<string, OptionSpec> = {
+  ...GLOBAL_OPTIONS,
+  version: { type: "boolean", short: "V", help: "print the version" },
+};
 
 /**
  * Runs queuectl with `argv` and returns the exit code.
@@ -22,12 +37,12 @@ export async function runCli(argv: string[], out: Output = new Output()): Promis
     const found = findCommand(argv);
     if (!found) return topLevel(argv, out);
     const { spec, rest } = found;
-    const { args, options } = parseCommandArgs(spec, rest);
+    const { args, options, rest: afterDashes } = parseCommandArgs(spec, rest);
     if (options.help) {
       out.line(commandHelp(spec));
       return 0;
     }
-    return await spec.run(new CommandContext(out, options), args, options);
+    return await spec.run(new CommandContext(out, options), args, options, afterDashes);
   } catch (error) {
     return reportError(error, out, debug);
   }
@@ -58,27 +73,74 @@ function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | un
   return { spec: best, rest: argv.filter((_, i) => !drop.has(i)) };
 }
 
+/**
+ * No command matched: the overview or a group's help when nothing else was given (exit 0, as `gh`
+ * does), `--version`, else a usage error naming the problem.
+ */
 function topLevel(argv: string[], out: Output): number {
-  const words = leadingWords(argv).map((w) => w.word);
-  if (argv.includes("--version") || argv.includes("-V")) {
-    out.line(`queuectl ${VERSION}`);
-    return 0;
-  }
-  if (words.length === 0) {
-    out.line(overviewHelp());
-    return argv.includes("--help") || argv.includes("-h") ? 0 : 2;
-  }
-  const group = COMMANDS.filter((spec) => spec.name.length > 1 && spec.name[0] === words[0]);
-  if (group.length > 0) {
-    const subs = group.filter((s) => !s.hidden).map((s) => s.name[1]).join(", ");
-    if (words.length === 1 && (argv.includes("--help") || argv.includes("-h"))) {
-      out.line(group.filter((s) => !s.hidden).map(commandHelp).join("\n\n"));
+  const words = leadingWords(argv);
+  const first = words[0];
+  if (first === undefined) {
+    const parsed = parseOptionsOnly(argv, undefined);
+    if (parsed.values.version) {
+      out.line(`queuectl ${VERSION}`);
       return 0;
     }
-    const what = words[1] === undefined ? "needs a subcommand" : `has no subcommand "${words[1]}"`;
-    throw new ValidationError(`"${words[0]}" ${what}; use one of: ${subs}`);
+    if (argv.length === 0 || (parsed.values.help && parsed.positionals.length === 0)) {
+      out.line(overviewHelp());
+      return 0;
+    }
+    homeTookCommand(argv);
+    const extra = parsed.positionals[0];
+    throw usageError(
+      undefined,
+      extra === undefined ? "Missing command" : `Unexpected argument "${extra}"`,
+    );
   }
-  throw new ValidationError(`Unknown command "${words[0]}"; see "queuectl --help"`);
+  const group = COMMANDS.filter((spec) =>
+    spec.name.length > 1 && spec.name[0] === first.word && !spec.hidden
+  );
+  if (group.length === 0) {
+    homeTookCommand(argv);
+    throw usageError(undefined, `Unknown command "${first.word}"`);
+  }
+  const groupName = { name: [first.word] };
+  const subs = group.map((s) => s.name[1]).join(", ");
+  const second = words[1];
+  if (second !== undefined) {
+    throw usageError(groupName, `"${first.word}" has no subcommand "${second.word}" (${subs})`);
+  }
+  const others = argv.filter((_, i) => i !== first.index);
+  const parsed = parseOptionsOnly(others, groupName);
+  if (others.length === 0 || (parsed.values.help && parsed.positionals.length === 0)) {
+    out.line(group.map(commandHelp).join("\n\n"));
+    return 0;
+  }
+  throw usageError(groupName, `Missing subcommand of "${first.word}" (${subs})`);
+}
+
+/** Parses a line without a command against the options every command takes. */
+function parseOptionsOnly(argv: string[], where: { name: string[] } | undefined): ParsedArgs {
+  try {
+    return parseCommandLine(argv, parserOptions(TOP_LEVEL_OPTIONS));
+  } catch (error) {
+    if (error instanceof ValidationError) throw usageError(where, error.message);
+    throw error;
+  }
+}
+
+/**
+ * On a line that names no command, `--home worker start` most likely lacks the home: the word
+ * taken as its value is a command.
+ * @throws {ValidationError} naming `--home` when so.
+ */
+function homeTookCommand(argv: string[]): void {
+  for (let i = 0; i < argv.length - 1 && argv[i] !== "--"; i++) {
+    const value = argv[i + 1]!;
+    if (argv[i] === "--home" && COMMANDS.some((spec) => spec.name[0] === value)) {
+      throw usageError(undefined, `Option --home needs a value ("${value}" is a command)`);
+    }
+  }
 }
 
 function reportError(error: unknown, out: Output, debug: boolean): number {

@@ -32,11 +32,12 @@ Deno.test("logs --follow prints output as it comes and returns when the attempt 
   });
 });
 
-Deno.test("logs of a job that has not run yet says so", async () => {
+Deno.test("logs of a job that has not run yet exits 0, nothing on stdout, one line saying so on stderr", async () => {
   await withQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"j","command":"true"}']);
     const result = await queuectl(home, ["logs", "j"]);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /Job "j" has not run yet/);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr, 'Job "j" has not run yet: no output\n');
   });
 });
