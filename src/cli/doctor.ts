@@ -15,10 +15,10 @@ function printReport(context: CommandContext, report: DoctorReport): void {
     out.line(
       `size        ${
         formatBytes(report.bytes)
-      }, ${report.records} valid records, last seq ${report.lastSeq}`,
+      }, ${report.records} valid records, last seq ${report.last_seq}`,
     );
     out.line(
-      `storage     ${report.filesystem ?? "unknown"} file system, fsync ${report.fsyncMicros} µs`,
+      `storage     ${report.filesystem ?? "unknown"} file system, fsync ${report.fsync_micros} µs`,
     );
   }
   if (report.jobs) {
@@ -28,10 +28,10 @@ function printReport(context: CommandContext, report: DoctorReport): void {
     );
   }
   for (const problem of report.problems) out.line(`${out.paint("red", "problem")}     ${problem}`);
-  if (report.recordsAtRisk > 0) {
+  if (report.records_at_risk > 0) {
     out.line(
-      `at risk     cutting there drops ${report.recordsAtRisk} valid record(s), touching job(s): ` +
-        (report.jobsAtRisk.join(", ") || "none"),
+      `at risk     cutting there drops ${report.records_at_risk} valid record(s), touching job(s): ` +
+        (report.jobs_at_risk.join(", ") || "none"),
     );
   }
   for (const warning of report.warnings) {

@@ -46,7 +46,9 @@ export const workerRunCommand: CommandSpec = {
       flushTimer ??= setTimeout(flush, 100);
     };
     try {
-      const store = await JournalQueueStore.open(context.home);
+      // A worker waits for the lock as long as it takes (saying so once) and logs housekeeping
+      // warnings, instead of giving up like a command.
+      const store = await JournalQueueStore.open(context.home, { onLockWait: log, onWarning: log });
       const worker = new Worker({
         store,
         home: context.home,

@@ -25,7 +25,7 @@ export interface DoctorReport {
   journal: string;
   bytes: number;
   records: number;
-  lastSeq: number;
+  last_seq: number;
   generation: string | null;
   /**
    * Whether the home and everything in it is the user's alone. When not, `problems` lists why
@@ -37,12 +37,12 @@ export interface DoctorReport {
   /** Things worth knowing that do not stop the queue. */
   warnings: string[];
   /** Ids of jobs touched by valid records after a bad one: a cut there loses those changes. */
-  jobsAtRisk: string[];
+  jobs_at_risk: string[];
   /** Valid records a cut at the first bad record would drop. */
-  recordsAtRisk: number;
+  records_at_risk: number;
   jobs: JobCounts | null;
   filesystem: string | null;
-  fsyncMicros: number | null;
+  fsync_micros: number | null;
 }
 
 /**
@@ -60,16 +60,16 @@ export async function diagnoseHome(home: string): Promise<DoctorReport> {
     journal: path,
     bytes: inspection.bytes,
     records: inspection.records,
-    lastSeq: inspection.lastSeq,
+    last_seq: inspection.lastSeq,
     generation: inspection.header?.gen ?? null,
     trusted: true,
     problems: describeProblems(inspection),
     warnings: [],
-    jobsAtRisk: jobsTouched(inspection),
-    recordsAtRisk: inspection.validAfterBad.length,
+    jobs_at_risk: jobsTouched(inspection),
+    records_at_risk: inspection.validAfterBad.length,
     jobs: null,
     filesystem: null,
-    fsyncMicros: null,
+    fsync_micros: null,
   };
   if (report.problems.length === 0) {
     report.jobs = await replayCounts(home, report);
@@ -78,10 +78,10 @@ export async function diagnoseHome(home: string): Promise<DoctorReport> {
   report.filesystem = fs ?? null;
   const fsWarning = fileSystemWarning(fs);
   if (fsWarning) report.warnings.push(fsWarning);
-  report.fsyncMicros = Math.round(await fsyncLatencyMicros(home));
-  if (report.fsyncMicros < SUSPICIOUS_FSYNC_MICROS && fs !== "tmpfs") {
+  report.fsync_micros = Math.round(await fsyncLatencyMicros(home));
+  if (report.fsync_micros < SUSPICIOUS_FSYNC_MICROS && fs !== "tmpfs") {
     report.warnings.push(
-      `fsync returns in ${report.fsyncMicros} µs: the disk may not be flushing (volatile write cache?)`,
+      `fsync returns in ${report.fsync_micros} µs: the disk may not be flushing (volatile write cache?)`,
     );
   }
   return report;
@@ -92,16 +92,16 @@ function untrustedReport(journal: string, problems: string[]): DoctorReport {
     journal,
     bytes: 0,
     records: 0,
-    lastSeq: 0,
+    last_seq: 0,
     generation: null,
     trusted: false,
     problems,
     warnings: [],
-    jobsAtRisk: [],
-    recordsAtRisk: 0,
+    jobs_at_risk: [],
+    records_at_risk: 0,
     jobs: null,
     filesystem: null,
-    fsyncMicros: null,
+    fsync_micros: null,
   };
 }
 
@@ -140,7 +140,7 @@ async function replayCounts(home: string, report: DoctorReport): Promise<JobCoun
       if (job.worker_id === null || !live.has(job.worker_id)) {
         report.warnings.push(
           `job ${job.id} is processing for worker ${job.worker_id}, which is not running; ` +
-            `a worker will recover it`,
+            `the next worker to run recovers it (queuectl worker start)`,
         );
       }
     }

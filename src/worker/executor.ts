@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dirname } from "../platform/paths.ts";
+import { createPrivateFile } from "../home/private_file.ts";
 import { clampTimerMs, type LongTimer, setLongTimeout } from "../platform/timers.ts";
 import type { RunResult } from "../queue/mod.ts";
 import { killRunLeftovers } from "./orphans.ts";
@@ -80,7 +80,8 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
     };
   };
   try {
-    await createLogFile(request.logPath);
+    // Owner-only, new: whatever was planted at that path is removed, never written through.
+    await createPrivateFile(request.logPath);
   } catch (error) {
     return await cannotStart(`cannot create log "${request.logPath}": ${messageOf(error)}`);
   }
@@ -200,21 +201,6 @@ export function describeFailure(
   else reason = `exit code ${exitCode}`;
   const tail = outputTail.trim();
   return tail.length > 0 ? `${reason}: ${tail}` : reason;
-}
-
-/**
- * Creates the attempt's log file, owner-only, as a new file: whatever was at that path (a
- * symlink planted there, a log of an earlier run) is removed first, never followed.
- * @param path The log file.
- */
-async function createLogFile(path: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  try {
-    await Deno.remove(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  (await Deno.open(path, { write: true, createNew: true, mode: 0o600 })).close();
 }
 
 /** Why a spawn failed, in words: the usual cause is a working directory that is gone. */
