@@ -58,7 +58,7 @@ Deno.test("a hand-damaged record in the middle: a clear error, then doctor --rep
       assert.match(result.stderr, /is corrupt at line 3 \(checksum mismatch\).*doctor --repair/);
     }
     assert.equal(await Deno.readTextFile(path), damaged, "nothing was written past the damage");
-    const report = await json<{ problems: string[]; jobsAtRisk: string[] }>(home, ["doctor"]).catch(
+    const report = await json<{ problems: string[]; jobs_at_risk: string[] }>(home, ["doctor"]).catch(
       () => null,
     );
     assert.equal(report, null, "doctor exits 1 on a problem");
@@ -69,7 +69,7 @@ Deno.test("a hand-damaged record in the middle: a clear error, then doctor --rep
       found.problems[0],
       /line 3: corrupt record \(checksum mismatch\) followed by 1 valid record/,
     );
-    assert.deepEqual(found.jobsAtRisk, ["c"]);
+    assert.deepEqual(found.jobs_at_risk, ["c"]);
     const repair = await queuectl(home, ["doctor", "--repair"]);
     assert.equal(repair.code, 0, repair.stdout + repair.stderr);
     assert.match(repair.stdout, /drops 1 valid record\(s\), touching job\(s\): c/);
