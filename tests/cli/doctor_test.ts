@@ -58,9 +58,10 @@ Deno.test("a hand-damaged record in the middle: a clear error, then doctor --rep
       assert.match(result.stderr, /is corrupt at line 3 \(checksum mismatch\).*doctor --repair/);
     }
     assert.equal(await Deno.readTextFile(path), damaged, "nothing was written past the damage");
-    const report = await json<{ problems: string[]; jobs_at_risk: string[] }>(home, ["doctor"]).catch(
-      () => null,
-    );
+    const report = await json<{ problems: string[]; jobs_at_risk: string[] }>(home, ["doctor"])
+      .catch(
+        () => null,
+      );
     assert.equal(report, null, "doctor exits 1 on a problem");
     const check = await queuectl(home, ["doctor", "--json"]);
     assert.equal(check.code, 1);
