@@ -63,7 +63,11 @@ Deno.test({
           continue;
         }
         if (line.startsWith("export PATH=")) continue; // what the test's PATH already does
-        assert.match(line, /(^|\| )queuectl /, `a README command this test knows how to run: ${line}`);
+        assert.match(
+          line,
+          /(^|\| )queuectl /,
+          `a README command this test knows how to run: ${line}`,
+        );
         if (!jq && /\| jq\b/.test(line)) {
           console.warn(`skipped (no jq on this machine): ${line}`);
           continue;

@@ -77,6 +77,7 @@ export class Worker {
     const config = await store.getConfig();
     const tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, config.stall_timeout * 1000 / 3));
     const ticker = setInterval(() => this.#tick(), tickMs);
+    let failed = false;
     try {
       await this.#recover();
       let failures = 0;
@@ -91,6 +92,7 @@ export class Worker {
           // The journal could not be read or written (a full disk, a damaged line): say so and
           // try again later; only a failed fsync (the journal can no longer be trusted) ends it.
           if (error instanceof FatalStorageError || error instanceof UnreleasedClaimError) {
+            failed = true;
             throw error;
           }
           const pauseMs = Math.min(MAX_RETRY_PAUSE_MS, 500 * 2 ** failures++);
@@ -102,8 +104,14 @@ export class Worker {
       clearInterval(ticker);
       watcher.close();
       while (this.#ticking) await sleep(10);
-      // The exit also recovers any claim this worker could not settle.
-      if (!this.#lost) await store.workerExited(id);
+      // The exit also recovers any claim this worker could not settle. If even that cannot be
+      // written, the claim waits for another process to find this one gone.
+      if (!this.#lost) {
+        await store.workerExited(id).catch((error) => {
+          log(`worker ${id} cannot record its exit: ${messageOf(error)}`);
+          if (!failed) throw error;
+        });
+      }
     }
     log(
       this.#lost
