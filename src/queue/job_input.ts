@@ -19,7 +19,16 @@ export interface JobInput {
   timeout?: number | null;
   cwd?: string;
   env?: Record<string, string>;
+  /** Ids of jobs that must complete first; each exists or comes earlier in the same batch. */
+  depends_on?: string[];
+  /** While an unfinished job has this key, enqueueing another adds nothing. */
+  unique_key?: string;
 }
+
+/** Most dependencies one job may have. */
+export const MAX_DEPENDENCIES = 100;
+/** Longest unique key, in characters. */
+export const MAX_UNIQUE_KEY_LENGTH = 256;
 
 /**
  * Longest accepted command, in UTF-8 bytes. Linux takes at most 128 KiB (MAX_ARG_STRLEN) in one
@@ -40,7 +49,18 @@ export const MAX_ENV_ENTRIES = 256;
 /** Longest accepted `cwd`, in UTF-8 bytes (PATH_MAX is 4096 with the NUL). */
 export const MAX_CWD_BYTES = 4095;
 
-const FIELDS = ["id", "command", "max_retries", "priority", "run_at", "timeout", "cwd", "env"];
+const FIELDS = [
+  "id",
+  "command",
+  "max_retries",
+  "priority",
+  "run_at",
+  "timeout",
+  "cwd",
+  "env",
+  "depends_on",
+  "unique_key",
+];
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Date, time, optional seconds and fraction, optional zone (`Z` or `±hh:mm`). */
@@ -90,6 +110,8 @@ export function parseJobInput(value: unknown): JobInput {
   if (raw.timeout !== undefined) input.timeout = parseTimeout(raw.timeout);
   if (raw.cwd !== undefined) input.cwd = parseCwd(raw.cwd);
   if (raw.env !== undefined) input.env = parseEnv(raw.env);
+  if (raw.depends_on !== undefined) input.depends_on = parseDependsOn(raw.depends_on);
+  if (raw.unique_key !== undefined) input.unique_key = parseUniqueKey(raw.unique_key);
   checkExecSize(input.command, input.env);
   return input;
 }
@@ -152,6 +174,34 @@ function utf8Length(text: string): number {
 function parseId(value: unknown): string {
   if (typeof value !== "string" || !isValidJobId(value)) {
     throw fieldError("id", 'must be 1-128 of A-Z a-z 0-9 . _ : - (not "." or "..")', value);
+  }
+  return value;
+}
+
+function parseDependsOn(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_DEPENDENCIES) {
+    throw fieldError("depends_on", `must be an array of 1 to ${MAX_DEPENDENCIES} job ids`, value);
+  }
+  for (const id of value) {
+    if (typeof id !== "string" || !isValidJobId(id)) {
+      throw fieldError("depends_on", "must hold job ids (1-128 of A-Z a-z 0-9 . _ : -)", id);
+    }
+  }
+  return [...new Set(value as string[])];
+}
+
+function parseUniqueKey(value: unknown): string {
+  if (
+    typeof value !== "string" || value.length === 0 || value.length > MAX_UNIQUE_KEY_LENGTH
+  ) {
+    throw fieldError(
+      "unique_key",
+      `must be a string of 1 to ${MAX_UNIQUE_KEY_LENGTH} characters`,
+      value,
+    );
+  }
+  if (value.includes("\0") || !value.isWellFormed()) {
+    throw fieldError("unique_key", "must be valid text without NUL", value);
   }
   return value;
 }

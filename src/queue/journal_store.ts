@@ -6,72 +6,48 @@
 
 import { ulidFactory } from "../platform/ulid.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import {
-  Journal,
-  type JournalStorage,
-  readJournalLines,
-  type RecordBody,
-  type Reducer,
-} from "../journal/mod.ts";
-import { backoffDelay } from "./backoff.ts";
+import { Journal, type JournalStorage, readJournalLines, type Reducer } from "../journal/mod.ts";
+import { planCancel, planRetry } from "./cancel_retry.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
-import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
-import { type Job, jobView, type StoredJob } from "./job.ts";
+import { Consequences } from "./consequences.ts";
+import { enqueueFields, planEnqueue } from "./enqueue_plan.ts";
+import { type Job, type JobState, jobView, type StoredJob } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
 import {
   claimRecord,
-  completeRecord,
   configRecord,
-  type EnqueueFields,
   enqueueRecord,
   exitRecord,
-  failRecord,
   heartbeatRecord,
   lostRecord,
-  recoverRecord,
-  requeueRecord,
-  retryRecord,
+  type QueueRecord,
   stopRecord,
   workerRecord,
 } from "./records.ts";
 import { applyRecord } from "./reducer.ts";
+import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
+import { interruptRun, requeueRun, settleRun } from "./run_end.ts";
 import { snapshotRecords } from "./snapshot.ts";
 import { StatusTally } from "./status_tally.ts";
 import { emptyQueueState, type QueueState, type StopMode, type WorkerEntry } from "./state.ts";
 import type {
+  CancelReport,
   Claim,
   CompactionSummary,
   EnqueueContext,
+  EnqueuedJob,
   JobCounts,
   JobFilter,
   QueueStore,
   RecoveryOptions,
   RecoveryReport,
+  RetryTarget,
   RunResult,
   SettleOutcome,
   WorkerRegistration,
 } from "./store.ts";
 
 const newJobId = ulidFactory();
-
-/** The `enqueue` record's fields for a validated input: only what the job gave, plus id and time. */
-function enqueueFields(
-  input: JobInput,
-  id: string,
-  at: string,
-  context: EnqueueContext,
-): EnqueueFields {
-  return {
-    id,
-    command: input.command,
-    ...(input.max_retries === undefined ? {} : { max_retries: input.max_retries }),
-    priority: input.priority ?? 0,
-    run_at: input.run_at ?? at,
-    ...(input.timeout === undefined ? {} : { timeout: input.timeout }),
-    cwd: input.cwd ?? context.cwd,
-    ...(input.env ? { env: input.env } : {}),
-  };
-}
 
 /** How the queue's records fold into its state, for the journal. */
 export const queueReducer: Reducer<QueueState> = {
@@ -145,30 +121,24 @@ export class JournalQueueStore implements QueueStore {
     return new Date(this.#now()).toISOString();
   }
 
-  enqueue(inputs: JobInput[], context: EnqueueContext): Promise<Job[]> {
-    return this.#journal.transact((state) => {
-      const at = this.#at();
-      const seen = new Set<string>();
-      const ids: string[] = [];
-      for (const [index, input] of inputs.entries()) {
-        const id = input.id ?? newJobId(Math.floor(this.#now()));
-        if (state.jobs.has(id) || seen.has(id)) {
-          const where = inputs.length > 1 ? `Job ${index + 1}: ` : "";
-          throw new ValidationError(`${where}a job with id "${id}" already exists`);
-        }
-        seen.add(id);
-        ids.push(id);
-      }
-      const records = inputs.map((input, i) =>
-        enqueueRecord(at, enqueueFields(input, ids[i]!, at, context))
-      );
-      return { records, result: ids };
-    }).then((ids) => ids.map((id) => jobView(this.#journal.state.jobs.get(id)!)));
+  async enqueue(inputs: JobInput[], context: EnqueueContext): Promise<EnqueuedJob[]> {
+    const outcomes = await this.#journal.transact((state) => {
+      const newId = () => newJobId(Math.floor(this.#now()));
+      const { records, outcomes } = planEnqueue(state, inputs, context, this.#at(), newId);
+      return { records, result: outcomes };
+    });
+    return outcomes.map(({ id, duplicate }) => {
+      const job = this.#view(this.#journal.state, id);
+      return duplicate ? { ...job, duplicate: true } : job;
+    });
   }
 
   async submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]> {
-    // Ids given by the user must be checked against every job: that needs the state.
-    if (inputs.some((input) => input.id !== undefined)) {
+    // Ids given by the user, dependencies and unique keys are checked against the jobs: that
+    // needs the state.
+    const needsState = (input: JobInput) =>
+      input.id !== undefined || input.depends_on !== undefined || input.unique_key !== undefined;
+    if (inputs.some(needsState)) {
       return (await this.enqueue(inputs, context)).map((job) => job.id);
     }
     const at = this.#at();
@@ -231,32 +201,23 @@ export class JournalQueueStore implements QueueStore {
     state: QueueState,
     claim: Claim,
     result: RunResult,
-  ): { records: RecordBody[]; outcome: SettleOutcome } {
+  ): { records: QueueRecord[]; outcome: SettleOutcome } {
     const job = this.#heldJob(state, claim);
     if (!job) return { records: [], outcome: "ignored" };
-    const at = this.#at();
-    if (result.exitCode === 0 && !result.timedOut && result.signal === null) {
-      return { records: [completeRecord(at, job.id, claim.lease)], outcome: "completed" };
-    }
-    const exhausted = job.attempts > job.max_retries;
-    const { backoff_base, backoff_max } = state.config;
-    const delay = backoffDelay(job.attempts, backoff_base, backoff_max);
-    const record = failRecord(at, job.id, claim.lease, {
-      state: exhausted ? "dead" : "failed",
-      outcome: result.timedOut ? "timed_out" : "failed",
-      exit_code: result.exitCode,
-      signal: result.signal,
-      error: result.error ?? "failed",
-      ...(exhausted ? {} : { retry_at: new Date(this.#now() + delay * 1000).toISOString() }),
-    });
-    return { records: [record], outcome: exhausted ? "dead" : "failed" };
+    const nowMs = this.#now();
+    const effects = new Consequences(state, new Date(nowMs).toISOString());
+    const { record, outcome } = settleRun(state, job, claim.lease, result, nowMs, effects);
+    return { records: [record, ...effects.records], outcome };
   }
 
   requeue(claim: Claim, reason: string): Promise<boolean> {
     return this.#journal.transact((state) => {
       const job = this.#heldJob(state, claim);
       if (!job) return { records: [], result: false };
-      return { records: [requeueRecord(this.#at(), job.id, claim.lease, reason)], result: true };
+      const at = this.#at();
+      const effects = new Consequences(state, at);
+      const record = requeueRun(job, claim.lease, at, reason, effects);
+      return { records: [record, ...effects.records], result: true };
     });
   }
 
@@ -264,15 +225,10 @@ export class JournalQueueStore implements QueueStore {
     return this.#journal.transact((state) => {
       const job = this.#heldJob(state, claim);
       if (!job) return { records: [], result: false };
-      const exhausted = job.attempts > job.max_retries;
-      const record = recoverRecord(
-        this.#at(),
-        job.id,
-        claim.lease,
-        exhausted ? "dead" : "pending",
-        reason,
-      );
-      return { records: [record], result: true };
+      const at = this.#at();
+      const effects = new Consequences(state, at);
+      const record = interruptRun(job, claim.lease, at, reason, effects);
+      return { records: [record, ...effects.records], result: true };
     });
   }
 
@@ -311,16 +267,17 @@ export class JournalQueueStore implements QueueStore {
       // A worker never leaves a claim behind: whatever it still holds (its run's end could not be
       // recorded) is recovered in the same transaction as its exit.
       const at = this.#at();
-      const records: RecordBody[] = [];
+      const records: QueueRecord[] = [];
+      const effects = new Consequences(state, at);
       for (const job of state.jobs.values()) {
         if (job.state !== "processing" || job.worker_id !== workerId || job.lease === null) {
           continue;
         }
-        const exhausted = job.attempts > job.max_retries;
         const error = `worker ${workerId} exited during attempt ${job.attempts} ` +
           "without recording how it went";
-        records.push(recoverRecord(at, job.id, job.lease, exhausted ? "dead" : "pending", error));
+        records.push(interruptRun(job, job.lease, at, error, effects));
       }
+      records.push(...effects.records);
       records.push(exitRecord(at, workerId));
       return { records, result: undefined };
     });
@@ -339,7 +296,7 @@ export class JournalQueueStore implements QueueStore {
     // 1. The verdict, under the lock on the fresh state, recorded before anything is killed.
     report.lostWorkers = await this.#journal.transact(async (state) => {
       const at = this.#at();
-      const records: RecordBody[] = [];
+      const records: QueueRecord[] = [];
       const lost: string[] = [];
       for (const worker of state.workers.values()) {
         if (worker.id === exceptWorkerId || !isLive(worker)) continue;
@@ -358,7 +315,8 @@ export class JournalQueueStore implements QueueStore {
     // 3. Recover each of them whose claim is still the same and whose worker is still not live.
     return await this.#journal.transact((state) => {
       const at = this.#at();
-      const records: RecordBody[] = [];
+      const records: QueueRecord[] = [];
+      const effects = new Consequences(state, at);
       for (const { job: seenJob } of orphans) {
         const job = state.jobs.get(seenJob.id);
         if (!job || job.state !== "processing" || job.lease === null) continue;
@@ -368,11 +326,13 @@ export class JournalQueueStore implements QueueStore {
         const how = worker?.status === "lost"
           ? `was lost during attempt ${job.attempts}${worker.reason ? ` (${worker.reason})` : ""}`
           : `ended during attempt ${job.attempts} without recording how it went`;
-        const exhausted = job.attempts > job.max_retries;
-        const error = `worker ${job.worker_id} ${how}`;
-        records.push(recoverRecord(at, job.id, job.lease, exhausted ? "dead" : "pending", error));
-        (exhausted ? report.dead : report.requeued).push(job.id);
+        const record = interruptRun(job, job.lease, at, `worker ${job.worker_id} ${how}`, effects);
+        records.push(record);
+        if (record.op === "recover") {
+          (record.state === "dead" ? report.dead : report.requeued).push(job.id);
+        }
       }
+      records.push(...effects.records);
       return { records, result: report };
     });
   }
@@ -429,13 +389,41 @@ export class JournalQueueStore implements QueueStore {
   async retryDead(id: string): Promise<Job> {
     await this.#journal.transact((state) => {
       const job = state.jobs.get(id);
-      if (!job) throw new NotFoundError(`No job with id "${id}"`);
-      if (job.state !== "dead") {
+      if (job && job.state !== "dead") {
         throw new ValidationError(`Job "${id}" is ${job.state}, not in the dead letter queue`);
       }
-      return { records: [retryRecord(this.#at(), id)], result: undefined };
+      const { records } = planRetry(state, [id], this.#at(), ["dead"]);
+      return { records, result: undefined };
     });
-    return jobView(this.#journal.state.jobs.get(id)!);
+    return this.#view(this.#journal.state, id);
+  }
+
+  cancel(ids: string[]): Promise<CancelReport> {
+    return this.#journal.transact((state) => {
+      const { records, report } = planCancel(state, ids, this.#at());
+      return { records, result: report };
+    });
+  }
+
+  async retry(target: RetryTarget): Promise<string[]> {
+    return await this.#journal.transact((state) => {
+      const ids = "ids" in target ? target.ids : idsInState(state, target.state);
+      if (ids.length === 0) return { records: [], result: [] };
+      const { records, revived } = planRetry(state, ids, this.#at());
+      return { records, result: revived };
+    });
+  }
+
+  async cancelRequests(workerId: string): Promise<string[]> {
+    const state = await this.#journal.refresh();
+    return [...state.cancelRequests].filter((id) => state.jobs.get(id)?.worker_id === workerId);
+  }
+
+  /** The public view of a job, with the jobs that depend on it. */
+  #view(state: QueueState, id: string): Job {
+    const job = state.jobs.get(id);
+    if (!job) throw new NotFoundError(`No job with id "${id}"`);
+    return jobView(job, state.dependents.get(id) ?? []);
   }
 
   async getConfig(): Promise<Config> {
@@ -451,9 +439,7 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async getJob(id: string): Promise<Job> {
-    const job = (await this.#journal.refresh()).jobs.get(id);
-    if (!job) throw new NotFoundError(`No job with id "${id}"`);
-    return jobView(job);
+    return this.#view(await this.#journal.refresh(), id);
   }
 
   async listJobs(filter: JobFilter = {}): Promise<Job[]> {
@@ -464,7 +450,7 @@ export class JournalQueueStore implements QueueStore {
     }
     matching.sort((a, b) => b.order - a.order);
     const limited = filter.limit === undefined ? matching : matching.slice(0, filter.limit);
-    return limited.map(jobView);
+    return limited.map((job) => jobView(job, state.dependents.get(job.id) ?? []));
   }
 
   async countJobs(): Promise<JobCounts> {
@@ -501,6 +487,12 @@ export class JournalQueueStore implements QueueStore {
   close(): Promise<void> {
     return this.#journal.close();
   }
+}
+
+/** Ids of every job in `jobState`, in enqueue order. */
+function idsInState(state: QueueState, jobState: JobState): string[] {
+  return [...state.jobs.values()].filter((job) => job.state === jobState)
+    .sort((a, b) => a.order - b.order).map((job) => job.id);
 }
 
 /** Whether a worker counts as running: it may hold jobs and must be judged if it vanishes. */

@@ -1,20 +1,21 @@
 /**
- * The journal records of the queue, one builder per operation. Field names are short but plain
- * English so that a person reading `journal.jsonl` understands them without a manual.
+ * The journal records of the queue: a closed union, one type and one builder per operation, so
+ * that the reducer and the `status` fast path, which switch on it exhaustively, cannot miss one.
+ * Field names are short but plain English so that a person reading `journal.jsonl` understands
+ * them without a manual.
  * @module
  */
 
-import type { RecordBody } from "../journal/mod.ts";
 import type { ConfigKey } from "./config.ts";
-import type { AttemptOutcome, Job } from "./job.ts";
-import type { StopMode } from "./state.ts";
+import type { Attempt, AttemptOutcome, JobState, StoredJob } from "./job.ts";
+import type { StopMode, WorkerStatus } from "./state.ts";
 
 /**
  * Fields of a new job as the `enqueue` record carries them. `max_retries` and `timeout` appear
  * only when the job gave them; otherwise replay takes the settings in effect at that record, which
  * are the ones the enqueuer saw.
  */
-export interface EnqueueFields {
+export type EnqueueFields = {
   id: string;
   command: string;
   max_retries?: number;
@@ -24,36 +25,73 @@ export interface EnqueueFields {
   timeout?: number | null;
   cwd: string;
   env?: Record<string, string>;
-}
+  depends_on?: string[];
+  unique_key?: string;
+};
 
-/** A job was added. */
-export function enqueueRecord(at: string, fields: EnqueueFields): RecordBody {
-  return { at, op: "enqueue", ...fields };
-}
+/** A job was added; `state` is there only when it starts `waiting` for a dependency. */
+export type EnqueueRecord = EnqueueFields & {
+  op: "enqueue";
+  at: string;
+  state?: "waiting";
+};
+
+/** Compaction: the whole of a retained job. Fields at their default are left out. */
+export type JobSnapshotRecord = {
+  op: "job";
+  id: string;
+  command: string;
+  state: JobState;
+  attempts: number;
+  runs?: number;
+  max_retries: number;
+  priority: number;
+  run_at: string;
+  timeout: number | null;
+  cwd: string;
+  created_at: string;
+  order: number;
+  env?: Record<string, string>;
+  updated_at?: string;
+  started_at?: string;
+  finished_at?: string;
+  next_run_at?: string;
+  exit_code?: number;
+  last_error?: string;
+  worker_id?: string;
+  depends_on?: string[];
+  unique_key?: string;
+  canceled_by?: string;
+  cancel_requested_at?: string;
+  history?: Attempt[];
+  lease?: number;
+  due_at?: string;
+};
 
 /**
  * A worker claimed a job; the record's sequence number becomes the lease (fencing token).
- * `attempt` is the attempt it counts as; `run` the run's own number, written only when it differs.
+ * `attempt` is the attempt it counts as; `run` the run's own number, only when it differs.
  */
-export function claimRecord(
-  at: string,
-  id: string,
-  worker: string,
-  attempt: number,
-  run: number,
-): RecordBody {
-  return run === attempt
-    ? { at, op: "claim", id, worker, attempt }
-    : { at, op: "claim", id, worker, attempt, run };
-}
+export type ClaimRecord = {
+  at: string;
+  op: "claim";
+  id: string;
+  worker: string;
+  attempt: number;
+  run?: number;
+};
 
 /** The run holding `lease` exited 0. */
-export function completeRecord(at: string, id: string, lease: number): RecordBody {
-  return { at, op: "complete", id, lease, exit_code: 0 };
-}
+export type CompleteRecord = {
+  at: string;
+  op: "complete";
+  id: string;
+  lease: number;
+  exit_code: 0;
+};
 
 /** What a failed run reports. */
-export interface FailureFields {
+export type FailureFields = {
   state: "failed" | "dead";
   outcome: Extract<AttemptOutcome, "failed" | "timed_out">;
   exit_code: number | null;
@@ -61,41 +99,264 @@ export interface FailureFields {
   error: string;
   /** When the retry is due; only with `state: "failed"`. */
   retry_at?: string;
-}
+};
 
 /** The run holding `lease` failed: the job waits for a retry or goes to the dead letter queue. */
+export type FailRecord = FailureFields & {
+  at: string;
+  op: "fail";
+  id: string;
+  lease: number;
+};
+
+/** The worker holding `lease` was lost (or ended without settling): pending again, or dead. */
+export type RecoverRecord = {
+  at: string;
+  op: "recover";
+  id: string;
+  lease: number;
+  state: "pending" | "dead";
+  error: string;
+};
+
+/** The run holding `lease` was stopped on purpose (`worker stop --now`): uncounted, pending. */
+export type RequeueRecord = {
+  at: string;
+  op: "requeue";
+  id: string;
+  lease: number;
+  reason: string;
+};
+
+/** The run holding `lease` ended because the job was canceled: the job is `canceled`. */
+export type CanceledRecord = {
+  at: string;
+  op: "canceled";
+  id: string;
+  lease: number;
+  exit_code: number | null;
+  signal: string | null;
+  reason: string;
+};
+
+/**
+ * A job was canceled: a pending, waiting or failed one is `canceled` at once; for a processing one
+ * this asks its worker to kill the run (which then writes `canceled`). `by` names the dead or
+ * canceled job whose end canceled this dependent.
+ */
+export type CancelRecord = {
+  at: string;
+  op: "cancel";
+  id: string;
+  reason: string;
+  by?: string;
+};
+
+/**
+ * A dead, canceled or completed job runs again: `pending`, or `waiting` while a dependency has not
+ * completed; attempts reset. `by` names the retried job whose revival brings this dependent back.
+ */
+export type RetryRecord = {
+  at: string;
+  op: "retry";
+  id: string;
+  state?: "waiting";
+  by?: string;
+};
+
+/** Every dependency of a waiting job completed (`after` is the last one): it is pending now. */
+export type ReadyRecord = {
+  at: string;
+  op: "ready";
+  id: string;
+  after: string;
+};
+
+/** A setting changed. */
+export type ConfigRecord = {
+  at: string;
+  op: "config";
+  key: ConfigKey;
+  value: unknown;
+};
+
+/** A worker process started; after compaction, the whole of a retained worker. */
+export type WorkerRecord = {
+  at?: string;
+  op: "worker";
+  worker: string;
+  pid: number;
+  host: string;
+  pstart: string | null;
+  status?: WorkerStatus;
+  started_at?: string;
+  heartbeat?: string;
+  job?: string | null;
+  stop?: StopMode | null;
+  ended_at?: string | null;
+  reason?: string | null;
+};
+
+/** A worker is alive. */
+export type HeartbeatRecord = {
+  at: string;
+  op: "heartbeat";
+  worker: string;
+};
+
+/** A worker was asked to stop. */
+export type StopRecord = {
+  at: string;
+  op: "stop";
+  worker: string;
+  mode: StopMode;
+};
+
+/** A worker exited cleanly. */
+export type ExitRecord = {
+  at: string;
+  op: "exit";
+  worker: string;
+};
+
+/** A worker was presumed dead by another process. */
+export type LostRecord = {
+  at: string;
+  op: "lost";
+  worker: string;
+  reason: string;
+};
+
+/** Every record the queue writes. */
+export type QueueRecord =
+  | EnqueueRecord
+  | JobSnapshotRecord
+  | ClaimRecord
+  | CompleteRecord
+  | FailRecord
+  | RecoverRecord
+  | RequeueRecord
+  | CanceledRecord
+  | CancelRecord
+  | RetryRecord
+  | ReadyRecord
+  | ConfigRecord
+  | WorkerRecord
+  | HeartbeatRecord
+  | StopRecord
+  | ExitRecord
+  | LostRecord;
+
+/** Records that end a run: they carry its lease, and count only if it is still current. */
+export type RunEndRecord =
+  | CompleteRecord
+  | FailRecord
+  | RecoverRecord
+  | RequeueRecord
+  | CanceledRecord;
+
+/** Records about workers, not jobs. */
+export type WorkerEventRecord = HeartbeatRecord | StopRecord | ExitRecord | LostRecord;
+
+/**
+ * For a `switch` that must handle every case: a compile error names the case left out. At run
+ * time (a record from a newer version), nothing happens.
+ * @param _value The value no case took.
+ */
+export function unhandled(_value: never): void {}
+
+/** A job was added. */
+export function enqueueRecord(
+  at: string,
+  fields: EnqueueFields,
+  waiting = false,
+): EnqueueRecord {
+  return waiting
+    ? { at, op: "enqueue", ...fields, state: "waiting" }
+    : { at, op: "enqueue", ...fields };
+}
+
+/** A worker claimed a job. */
+export function claimRecord(
+  at: string,
+  id: string,
+  worker: string,
+  attempt: number,
+  run: number,
+): ClaimRecord {
+  return run === attempt
+    ? { at, op: "claim", id, worker, attempt }
+    : { at, op: "claim", id, worker, attempt, run };
+}
+
+/** The run holding `lease` exited 0. */
+export function completeRecord(at: string, id: string, lease: number): CompleteRecord {
+  return { at, op: "complete", id, lease, exit_code: 0 };
+}
+
+/** The run holding `lease` failed. */
 export function failRecord(
   at: string,
   id: string,
   lease: number,
   fields: FailureFields,
-): RecordBody {
+): FailRecord {
   return { at, op: "fail", id, lease, ...fields };
 }
 
-/** The worker holding `lease` was lost: the job goes back to pending, or dead if exhausted. */
+/** The run holding `lease` was lost. */
 export function recoverRecord(
   at: string,
   id: string,
   lease: number,
   state: "pending" | "dead",
   error: string,
-): RecordBody {
+): RecoverRecord {
   return { at, op: "recover", id, lease, state, error };
 }
 
-/** The run holding `lease` was stopped on purpose (`worker stop --now`): uncounted, pending again. */
-export function requeueRecord(at: string, id: string, lease: number, reason: string): RecordBody {
+/** The run holding `lease` was stopped on purpose. */
+export function requeueRecord(
+  at: string,
+  id: string,
+  lease: number,
+  reason: string,
+): RequeueRecord {
   return { at, op: "requeue", id, lease, reason };
 }
 
-/** A dead job was sent back to pending with its attempts reset (`dlq retry`). */
-export function retryRecord(at: string, id: string): RecordBody {
-  return { at, op: "retry", id };
+/** The run holding `lease` ended because its job was canceled. */
+export function canceledRecord(
+  at: string,
+  id: string,
+  lease: number,
+  reason: string,
+  exitCode: number | null = null,
+  signal: string | null = null,
+): CanceledRecord {
+  return { at, op: "canceled", id, lease, exit_code: exitCode, signal, reason };
+}
+
+/** A job was canceled (or, running, asked to stop). */
+export function cancelRecord(at: string, id: string, reason: string, by?: string): CancelRecord {
+  return by === undefined ? { at, op: "cancel", id, reason } : { at, op: "cancel", id, reason, by };
+}
+
+/** A finished job runs again. */
+export function retryRecord(at: string, id: string, waiting = false, by?: string): RetryRecord {
+  const record: RetryRecord = { at, op: "retry", id };
+  if (waiting) record.state = "waiting";
+  if (by !== undefined) record.by = by;
+  return record;
+}
+
+/** A waiting job's dependencies all completed. */
+export function readyRecord(at: string, id: string, after: string): ReadyRecord {
+  return { at, op: "ready", id, after };
 }
 
 /** A setting changed. */
-export function configRecord(at: string, key: ConfigKey, value: unknown): RecordBody {
+export function configRecord(at: string, key: ConfigKey, value: unknown): ConfigRecord {
   return { at, op: "config", key, value };
 }
 
@@ -106,36 +367,34 @@ export function workerRecord(
   pid: number,
   host: string,
   pstart: string | null,
-): RecordBody {
+): WorkerRecord {
   return { at, op: "worker", worker, pid, host, pstart };
 }
 
 /** A worker is alive. */
-export function heartbeatRecord(at: string, worker: string): RecordBody {
+export function heartbeatRecord(at: string, worker: string): HeartbeatRecord {
   return { at, op: "heartbeat", worker };
 }
 
 /** A worker was asked to stop. */
-export function stopRecord(at: string, worker: string, mode: StopMode): RecordBody {
+export function stopRecord(at: string, worker: string, mode: StopMode): StopRecord {
   return { at, op: "stop", worker, mode };
 }
 
 /** A worker exited cleanly. */
-export function exitRecord(at: string, worker: string): RecordBody {
+export function exitRecord(at: string, worker: string): ExitRecord {
   return { at, op: "exit", worker };
 }
 
 /** A worker was presumed dead by another process. */
-export function lostRecord(at: string, worker: string, reason: string): RecordBody {
+export function lostRecord(at: string, worker: string, reason: string): LostRecord {
   return { at, op: "lost", worker, reason };
 }
 
 /** Compaction: the whole of a retained job. */
-export function jobSnapshotRecord(
-  job: Job & { lease: number | null; order: number; dueMs: number },
-): RecordBody {
+export function jobSnapshotRecord(job: StoredJob): JobSnapshotRecord {
   // Fields at their default are left out: a pending job's line stays short and quick to load.
-  const record: RecordBody = {
+  const record: JobSnapshotRecord = {
     op: "job",
     id: job.id,
     command: job.command,
@@ -152,19 +411,19 @@ export function jobSnapshotRecord(
   };
   if (job.env !== null) record.env = job.env;
   if (job.updated_at !== job.created_at) record.updated_at = job.updated_at;
-  for (const key of OPTIONAL_JOB_FIELDS) if (job[key] !== null) record[key] = job[key];
+  if (job.started_at !== null) record.started_at = job.started_at;
+  if (job.finished_at !== null) record.finished_at = job.finished_at;
+  if (job.next_run_at !== null) record.next_run_at = job.next_run_at;
+  if (job.exit_code !== null) record.exit_code = job.exit_code;
+  if (job.last_error !== null) record.last_error = job.last_error;
+  if (job.worker_id !== null) record.worker_id = job.worker_id;
+  if (job.depends_on.length > 0) record.depends_on = job.depends_on;
+  if (job.unique_key !== null) record.unique_key = job.unique_key;
+  if (job.canceled_by !== null) record.canceled_by = job.canceled_by;
+  if (job.cancel_requested_at !== null) record.cancel_requested_at = job.cancel_requested_at;
   if (job.history.length > 0) record.history = job.history;
   if (job.lease !== null) record.lease = job.lease;
   const due = new Date(job.dueMs).toISOString();
   if (due !== job.run_at) record.due_at = due;
   return record;
 }
-
-const OPTIONAL_JOB_FIELDS = [
-  "started_at",
-  "finished_at",
-  "next_run_at",
-  "exit_code",
-  "last_error",
-  "worker_id",
-] as const;

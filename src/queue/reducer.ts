@@ -1,16 +1,32 @@
 /**
  * The queue's state machine: how each journal record changes the state. Pure and total: a record
  * that does not fit the current state (a late completion with an old lease, an unknown job) changes
- * nothing, which is what makes fencing work on replay as well as live.
+ * nothing, which is what makes fencing work on replay as well as live. The records form a closed
+ * union (`records.ts`), switched on exhaustively.
  * @module
  */
 
 import type { JournalRecord } from "../journal/mod.ts";
-import { CONFIG_KEYS, type ConfigKey, sanitizeStoredValue } from "./config.ts";
-import { type Attempt, type AttemptOutcome, HISTORY_LIMIT, type JobState } from "./job.ts";
+import { CONFIG_KEYS, sanitizeStoredValue } from "./config.ts";
+import { type Attempt, type AttemptOutcome, HISTORY_LIMIT } from "./job.ts";
+import {
+  type CancelRecord,
+  type ClaimRecord,
+  type ConfigRecord,
+  type EnqueueRecord,
+  type JobSnapshotRecord,
+  type QueueRecord,
+  type ReadyRecord,
+  type RetryRecord,
+  type RunEndRecord,
+  unhandled,
+  type WorkerEventRecord,
+  type WorkerRecord,
+} from "./records.ts";
 import { moveJob, offerJob, putJob, type QueueState, type WorkerEntry } from "./state.ts";
 
-type Fields = Record<string, unknown>;
+/** A queue record as read back, with its sequence number. */
+type Read<R> = R & { seq: number };
 
 /**
  * Applies one record to the state, in place.
@@ -18,119 +34,128 @@ type Fields = Record<string, unknown>;
  * @param record A record read from (or just written to) the journal.
  */
 export function applyRecord(state: QueueState, record: JournalRecord): void {
-  const r = record as Fields & JournalRecord;
-  const at = typeof r.at === "string" ? r.at : "";
+  const r = record as unknown as Read<QueueRecord>;
   switch (r.op) {
     case "enqueue":
-      return applyEnqueue(state, r, at);
+      return applyEnqueue(state, r);
     case "job":
       return applySnapshotJob(state, r);
     case "claim":
-      return applyClaim(state, r, at);
+      return applyClaim(state, r);
     case "complete":
     case "fail":
     case "recover":
     case "requeue":
-      return applyRunEnd(state, r, at);
+    case "canceled":
+      return applyRunEnd(state, r);
+    case "cancel":
+      return applyCancel(state, r);
     case "retry":
-      return applyRetry(state, r, at);
+      return applyRetry(state, r);
+    case "ready":
+      return applyReady(state, r);
     case "config":
       return applyConfig(state, r);
     case "worker":
-      return applyWorker(state, r, at);
+      return applyWorker(state, r);
     case "heartbeat":
     case "stop":
     case "exit":
     case "lost":
-      return applyWorkerEvent(state, r, at);
+      return applyWorkerEvent(state, r);
+    default:
+      return unhandled(r);
   }
 }
 
-function applyEnqueue(state: QueueState, r: Fields & JournalRecord, at: string): void {
-  const id = r.id as string;
-  if (state.jobs.has(id)) return;
-  const runAt = r.run_at as string;
+function applyEnqueue(state: QueueState, r: Read<EnqueueRecord>): void {
+  if (state.jobs.has(r.id)) return;
   putJob(state, {
-    id,
-    command: r.command as string,
-    state: "pending",
+    id: r.id,
+    command: r.command,
+    state: r.state === "waiting" ? "waiting" : "pending",
     attempts: 0,
     runs: 0,
     // Settings the job did not give are the ones in effect here, when it was enqueued.
-    max_retries: (r.max_retries as number | undefined) ?? state.config.max_retries,
-    priority: r.priority as number,
-    run_at: runAt,
+    max_retries: r.max_retries ?? state.config.max_retries,
+    priority: r.priority,
+    run_at: r.run_at,
     timeout: r.timeout !== undefined
-      ? r.timeout as number | null
+      ? r.timeout
       : state.config.job_timeout > 0
       ? state.config.job_timeout
       : null,
-    cwd: r.cwd as string,
-    env: (r.env as Record<string, string> | undefined) ?? null,
-    created_at: at,
-    updated_at: at,
+    cwd: r.cwd,
+    env: r.env ?? null,
+    created_at: r.at,
+    updated_at: r.at,
     started_at: null,
     finished_at: null,
     next_run_at: null,
     exit_code: null,
     last_error: null,
     worker_id: null,
+    depends_on: r.depends_on ?? [],
+    unique_key: r.unique_key ?? null,
+    cancel_requested_at: null,
     history: [],
     lease: null,
     order: r.seq,
-    dueMs: Date.parse(runAt),
+    dueMs: Date.parse(r.run_at),
+    canceled_by: null,
   });
 }
 
 /** A compacted job: fields left out of the record had their default (null, [], = created_at). */
-function applySnapshotJob(state: QueueState, r: Fields & JournalRecord): void {
-  const runAt = r.run_at as string;
-  const createdAt = r.created_at as string;
+function applySnapshotJob(state: QueueState, r: Read<JobSnapshotRecord>): void {
   // Built field by field, in the same order as a new job, so every job has one shape.
   putJob(state, {
-    id: r.id as string,
-    command: r.command as string,
-    state: r.state as JobState,
-    attempts: r.attempts as number,
-    runs: (r.runs as number | undefined) ?? r.attempts as number,
-    max_retries: r.max_retries as number,
-    priority: r.priority as number,
-    run_at: runAt,
-    timeout: (r.timeout as number | null | undefined) ?? null,
-    cwd: r.cwd as string,
-    env: (r.env as Record<string, string> | undefined) ?? null,
-    created_at: createdAt,
-    updated_at: (r.updated_at as string | undefined) ?? createdAt,
-    started_at: (r.started_at as string | undefined) ?? null,
-    finished_at: (r.finished_at as string | undefined) ?? null,
-    next_run_at: (r.next_run_at as string | undefined) ?? null,
-    exit_code: (r.exit_code as number | undefined) ?? null,
-    last_error: (r.last_error as string | undefined) ?? null,
-    worker_id: (r.worker_id as string | undefined) ?? null,
-    history: (r.history as Attempt[] | undefined) ?? [],
-    lease: (r.lease as number | undefined) ?? null,
-    order: r.order as number,
-    dueMs: Date.parse((r.due_at as string | undefined) ?? runAt),
+    id: r.id,
+    command: r.command,
+    state: r.state,
+    attempts: r.attempts,
+    runs: r.runs ?? r.attempts,
+    max_retries: r.max_retries,
+    priority: r.priority,
+    run_at: r.run_at,
+    timeout: r.timeout ?? null,
+    cwd: r.cwd,
+    env: r.env ?? null,
+    created_at: r.created_at,
+    updated_at: r.updated_at ?? r.created_at,
+    started_at: r.started_at ?? null,
+    finished_at: r.finished_at ?? null,
+    next_run_at: r.next_run_at ?? null,
+    exit_code: r.exit_code ?? null,
+    last_error: r.last_error ?? null,
+    worker_id: r.worker_id ?? null,
+    depends_on: r.depends_on ?? [],
+    unique_key: r.unique_key ?? null,
+    cancel_requested_at: r.cancel_requested_at ?? null,
+    history: r.history ?? [],
+    lease: r.lease ?? null,
+    order: r.order,
+    dueMs: Date.parse(r.due_at ?? r.run_at),
+    canceled_by: r.canceled_by ?? null,
   });
 }
 
-function applyClaim(state: QueueState, r: Fields & JournalRecord, at: string): void {
-  const job = state.jobs.get(r.id as string);
+function applyClaim(state: QueueState, r: Read<ClaimRecord>): void {
+  const job = state.jobs.get(r.id);
   if (!job || (job.state !== "pending" && job.state !== "failed")) return;
-  const worker = r.worker as string;
   moveJob(state, job, "processing");
-  job.attempts = r.attempt as number;
-  job.runs = (r.run as number | undefined) ?? job.attempts;
+  job.attempts = r.attempt;
+  job.runs = r.run ?? job.attempts;
   job.lease = r.seq;
-  job.worker_id = worker;
-  job.started_at = at;
+  job.worker_id = r.worker;
+  job.started_at = r.at;
   job.finished_at = null;
   job.next_run_at = null;
-  job.updated_at = at;
+  job.updated_at = r.at;
   const attempt: Attempt = {
     attempt: job.runs,
-    worker_id: worker,
-    started_at: at,
+    worker_id: r.worker,
+    started_at: r.at,
     finished_at: null,
     outcome: null,
     exit_code: null,
@@ -139,10 +164,10 @@ function applyClaim(state: QueueState, r: Fields & JournalRecord, at: string): v
   };
   job.history.push(attempt);
   if (job.history.length > HISTORY_LIMIT) job.history.splice(0, job.history.length - HISTORY_LIMIT);
-  const entry = state.workers.get(worker);
+  const entry = state.workers.get(r.worker);
   if (entry) {
     entry.job = job.id;
-    signOfLife(entry, at);
+    signOfLife(entry, r.at);
   }
 }
 
@@ -153,100 +178,152 @@ function signOfLife(entry: WorkerEntry, at: string): void {
   entry.heartbeatMs = Date.parse(at);
 }
 
-function applyRunEnd(state: QueueState, r: Fields & JournalRecord, at: string): void {
-  const job = state.jobs.get(r.id as string);
+function applyRunEnd(state: QueueState, r: Read<RunEndRecord>): void {
+  const job = state.jobs.get(r.id);
   if (!job || job.state !== "processing" || job.lease !== r.lease) return;
   const entry = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
   if (entry && entry.job === job.id) entry.job = null;
   // Recovery is another process's doing; every other end of a run is the worker's own.
-  if (entry && r.op !== "recover") signOfLife(entry, at);
+  if (entry && r.op !== "recover") signOfLife(entry, r.at);
   const last = job.history[job.history.length - 1];
   job.lease = null;
-  job.updated_at = at;
+  job.updated_at = r.at;
+  job.cancel_requested_at = null;
+  state.cancelRequests.delete(job.id);
   let outcome: AttemptOutcome;
+  let exitCode: number | null = null;
+  let signal: string | null = null;
+  let error: string | null = null;
   switch (r.op) {
     case "complete":
       moveJob(state, job, "completed");
-      job.finished_at = at;
+      job.finished_at = r.at;
       job.exit_code = 0;
       job.last_error = null;
       outcome = "completed";
+      exitCode = 0;
       break;
     case "fail":
       moveJob(state, job, r.state === "dead" ? "dead" : "failed");
-      job.finished_at = at;
-      job.exit_code = (r.exit_code as number | null) ?? null;
-      job.last_error = r.error as string;
-      job.next_run_at = (r.retry_at as string | undefined) ?? null;
+      job.finished_at = r.at;
+      job.exit_code = r.exit_code;
+      job.last_error = r.error;
+      job.next_run_at = r.retry_at ?? null;
       if (job.next_run_at) job.dueMs = Date.parse(job.next_run_at);
       outcome = r.outcome === "timed_out" ? "timed_out" : "failed";
+      [exitCode, signal, error] = [r.exit_code, r.signal, r.error];
       break;
     case "recover":
       moveJob(state, job, r.state === "dead" ? "dead" : "pending");
-      job.finished_at = at;
+      job.finished_at = r.at;
       job.exit_code = null;
-      job.last_error = r.error as string;
+      job.last_error = r.error;
       outcome = "lost";
+      error = r.error;
       break;
-    default:
+    case "canceled":
+      moveJob(state, job, "canceled");
+      job.finished_at = r.at;
+      job.exit_code = r.exit_code;
+      job.last_error = r.reason;
+      outcome = "canceled";
+      [exitCode, signal, error] = [r.exit_code, r.signal, r.reason];
+      break;
+    case "requeue":
       moveJob(state, job, "pending");
       job.attempts = Math.max(0, job.attempts - 1);
       outcome = "requeued";
+      error = r.reason;
+      break;
+    default:
+      return unhandled(r);
   }
   offerJob(state, job);
   if (last && last.finished_at === null) {
-    last.finished_at = at;
+    last.finished_at = r.at;
     last.outcome = outcome;
-    last.exit_code = r.op === "complete" ? 0 : (r.exit_code as number | null | undefined) ?? null;
-    last.signal = (r.signal as string | null | undefined) ?? null;
-    last.error = (r.error as string | undefined) ?? (r.reason as string | undefined) ?? null;
+    last.exit_code = exitCode;
+    last.signal = signal;
+    last.error = error;
   }
 }
 
-function applyRetry(state: QueueState, r: Fields & JournalRecord, at: string): void {
-  const job = state.jobs.get(r.id as string);
-  if (!job || job.state !== "dead") return;
-  moveJob(state, job, "pending");
+function applyCancel(state: QueueState, r: Read<CancelRecord>): void {
+  const job = state.jobs.get(r.id);
+  if (!job) return;
+  if (job.state === "processing") {
+    // Its worker kills the run and records how it ended (`canceled`).
+    if (job.cancel_requested_at === null) job.cancel_requested_at = r.at;
+    state.cancelRequests.add(job.id);
+    job.updated_at = r.at;
+    return;
+  }
+  if (job.state !== "pending" && job.state !== "waiting" && job.state !== "failed") return;
+  moveJob(state, job, "canceled");
+  job.finished_at = r.at;
+  job.updated_at = r.at;
+  job.next_run_at = null;
+  job.last_error = r.reason;
+  job.canceled_by = r.by ?? null;
+}
+
+function applyRetry(state: QueueState, r: Read<RetryRecord>): void {
+  const job = state.jobs.get(r.id);
+  if (!job || (job.state !== "dead" && job.state !== "canceled" && job.state !== "completed")) {
+    return;
+  }
+  moveJob(state, job, r.state === "waiting" ? "waiting" : "pending");
   job.attempts = 0;
   job.next_run_at = null;
-  job.updated_at = at;
-  job.dueMs = Date.parse(at);
+  job.finished_at = null;
+  job.updated_at = r.at;
+  job.canceled_by = null;
+  // Due again now, or at its run_at if that is still ahead (a job canceled before its time).
+  job.dueMs = Math.max(Date.parse(job.run_at), Date.parse(r.at));
   offerJob(state, job);
 }
 
-function applyConfig(state: QueueState, r: Fields & JournalRecord): void {
-  const key = r.key as ConfigKey;
-  if (!CONFIG_KEYS.includes(key)) return;
-  (state.config as unknown as Record<string, unknown>)[key] = sanitizeStoredValue(key, r.value);
+function applyReady(state: QueueState, r: Read<ReadyRecord>): void {
+  const job = state.jobs.get(r.id);
+  if (!job || job.state !== "waiting") return;
+  moveJob(state, job, "pending");
+  job.updated_at = r.at;
+  job.dueMs = Math.max(Date.parse(job.run_at), Date.parse(r.at));
+  offerJob(state, job);
 }
 
-function applyWorker(state: QueueState, r: Fields & JournalRecord, at: string): void {
-  const id = r.worker as string;
-  const started = (r.started_at as string | undefined) ?? at;
-  const heartbeat = (r.heartbeat as string | undefined) ?? at;
-  state.workers.set(id, {
-    id,
-    pid: r.pid as number,
-    host: r.host as string,
-    pstart: (r.pstart as string | null | undefined) ?? null,
-    status: (r.status as WorkerEntry["status"] | undefined) ?? "running",
+function applyConfig(state: QueueState, r: Read<ConfigRecord>): void {
+  if (!CONFIG_KEYS.includes(r.key)) return;
+  (state.config as unknown as Record<string, unknown>)[r.key] = sanitizeStoredValue(r.key, r.value);
+}
+
+function applyWorker(state: QueueState, r: Read<WorkerRecord>): void {
+  const at = r.at ?? "";
+  const started = r.started_at ?? at;
+  const heartbeat = r.heartbeat ?? at;
+  state.workers.set(r.worker, {
+    id: r.worker,
+    pid: r.pid,
+    host: r.host,
+    pstart: r.pstart ?? null,
+    status: r.status ?? "running",
     started_at: started,
     heartbeat,
     heartbeatMs: Date.parse(heartbeat),
-    job: (r.job as string | null | undefined) ?? null,
-    stop: (r.stop as WorkerEntry["stop"] | undefined) ?? null,
-    ended_at: (r.ended_at as string | null | undefined) ?? null,
-    reason: (r.reason as string | null | undefined) ?? null,
+    job: r.job ?? null,
+    stop: r.stop ?? null,
+    ended_at: r.ended_at ?? null,
+    reason: r.reason ?? null,
   });
 }
 
-function applyWorkerEvent(state: QueueState, r: Fields & JournalRecord, at: string): void {
-  const entry = state.workers.get(r.worker as string);
+function applyWorkerEvent(state: QueueState, r: Read<WorkerEventRecord>): void {
+  const entry = state.workers.get(r.worker);
   if (!entry || entry.status === "stopped" || entry.status === "lost") return;
   switch (r.op) {
     case "heartbeat":
-      entry.heartbeat = at;
-      entry.heartbeatMs = Date.parse(at);
+      entry.heartbeat = r.at;
+      entry.heartbeatMs = Date.parse(r.at);
       return;
     case "stop":
       entry.status = "stopping";
@@ -254,13 +331,16 @@ function applyWorkerEvent(state: QueueState, r: Fields & JournalRecord, at: stri
       return;
     case "exit":
       entry.status = "stopped";
-      entry.ended_at = at;
+      entry.ended_at = r.at;
       entry.job = null;
       return;
     case "lost":
       entry.status = "lost";
-      entry.ended_at = at;
-      entry.reason = (r.reason as string | undefined) ?? null;
+      entry.ended_at = r.at;
+      entry.reason = r.reason ?? null;
       entry.job = null;
+      return;
+    default:
+      return unhandled(r);
   }
 }

@@ -4,10 +4,9 @@
  * @module
  */
 
-import type { RecordBody } from "../journal/mod.ts";
 import { CONFIG_KEYS, DEFAULT_CONFIG } from "./config.ts";
 import type { StoredJob } from "./job.ts";
-import { configRecord, jobSnapshotRecord } from "./records.ts";
+import { configRecord, jobSnapshotRecord, type QueueRecord, type WorkerRecord } from "./records.ts";
 import type { QueueState, WorkerEntry } from "./state.ts";
 
 /** Stopped or lost workers are listed this long after they end. */
@@ -34,8 +33,8 @@ export function isExpired(job: StoredJob, retentionSeconds: number, nowMs: numbe
  * @param nowMs The current time, for retention.
  * @returns Record bodies, in the order they must be written.
  */
-export function snapshotRecords(state: QueueState, nowMs: number): RecordBody[] {
-  const records: RecordBody[] = [];
+export function snapshotRecords(state: QueueState, nowMs: number): QueueRecord[] {
+  const records: QueueRecord[] = [];
   for (const key of CONFIG_KEYS) {
     if (state.config[key] !== DEFAULT_CONFIG[key]) {
       records.push(configRecord(new Date(nowMs).toISOString(), key, state.config[key]));
@@ -62,7 +61,7 @@ function retainedWorkers(state: QueueState, nowMs: number): WorkerEntry[] {
   return [...ended.slice(-ENDED_WORKER_KEEP_COUNT), ...live];
 }
 
-function workerSnapshot(worker: WorkerEntry): RecordBody {
+function workerSnapshot(worker: WorkerEntry): WorkerRecord {
   const { id, heartbeatMs: _ms, ...rest } = worker;
   return { op: "worker", worker: id, ...rest };
 }

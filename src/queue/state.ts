@@ -5,7 +5,7 @@
 
 import { ClaimQueue } from "./claim_queue.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
-import { JOB_STATES, type JobState, type StoredJob } from "./job.ts";
+import { isTerminal, JOB_STATES, type JobState, type StoredJob } from "./job.ts";
 
 /** A worker's lifecycle: `lost` means it vanished without recording its exit. */
 export type WorkerStatus = "running" | "stopping" | "stopped" | "lost";
@@ -40,6 +40,12 @@ export interface QueueState {
   counts: Record<JobState, number>;
   /** Claimable jobs in claim order, kept up to date by every transition. */
   claims: ClaimQueue;
+  /** For each job, the jobs that depend on it. */
+  dependents: Map<string, Set<string>>;
+  /** The job holding each unique key: only jobs that are not terminal hold one. */
+  uniqueKeys: Map<string, string>;
+  /** Processing jobs whose cancel was asked for: their workers kill them. */
+  cancelRequests: Set<string>;
 }
 
 /**
@@ -55,6 +61,9 @@ export function emptyQueueState(): QueueState {
     config: { ...DEFAULT_CONFIG },
     counts,
     claims: new ClaimQueue(),
+    dependents: new Map(),
+    uniqueKeys: new Map(),
+    cancelRequests: new Set(),
   };
 }
 
@@ -68,6 +77,18 @@ export function moveJob(state: QueueState, job: StoredJob, to: JobState): void {
   state.counts[job.state]--;
   state.counts[to]++;
   job.state = to;
+  holdUniqueKey(state, job);
+}
+
+/** Keeps the unique-key index right after a job changed state. */
+function holdUniqueKey(state: QueueState, job: StoredJob): void {
+  if (job.unique_key === null) return;
+  const holder = state.uniqueKeys.get(job.unique_key);
+  if (isTerminal(job.state)) {
+    if (holder === job.id) state.uniqueKeys.delete(job.unique_key);
+  } else if (holder === undefined) {
+    state.uniqueKeys.set(job.unique_key, job.id);
+  }
 }
 
 /**
@@ -91,4 +112,13 @@ export function putJob(state: QueueState, job: StoredJob): void {
   state.jobs.set(job.id, job);
   state.counts[job.state]++;
   offerJob(state, job);
+  holdUniqueKey(state, job);
+  for (const dependency of job.depends_on) {
+    let set = state.dependents.get(dependency);
+    if (!set) state.dependents.set(dependency, set = new Set());
+    set.add(job.id);
+  }
+  if (job.state === "processing" && job.cancel_requested_at !== null) {
+    state.cancelRequests.add(job.id);
+  }
 }

@@ -8,22 +8,26 @@
 
 import type { JournalRecord, RawRecord } from "../journal/mod.ts";
 import { JOB_STATES, type JobState } from "./job.ts";
+import { type QueueRecord, unhandled } from "./records.ts";
 import { applyRecord } from "./reducer.ts";
 import { emptyQueueState, type QueueState, type WorkerEntry } from "./state.ts";
 import type { JobCounts } from "./store.ts";
 import { readFields } from "./top_level_fields.ts";
 
 /** Fields each record type needs besides `op` and `id`. */
-const OP_AND_ID = ["op", "id"] as const;
+/** `state` is there only in a waiting job's `enqueue`, where it comes before `id`. */
+const OP_AND_ID = ["op", "state", "id"] as const;
 const AT = ["at"] as const;
 const HELD_FIELDS = ["worker_id", "lease"] as const;
-const MORE_FIELDS: Record<string, readonly string[]> = {
+const MORE_FIELDS: Partial<Record<QueueRecord["op"], readonly string[]>> = {
   job: ["state"],
   claim: ["worker"],
   complete: ["lease"],
   requeue: ["lease"],
+  canceled: ["lease"],
   fail: ["lease", "state"],
   recover: ["lease", "state"],
+  retry: ["state"],
 };
 const WORKER_OPS = new Set(["worker", "heartbeat", "stop", "exit", "lost"]);
 
@@ -40,22 +44,29 @@ export class StatusTally {
     // Read only what this record type needs, in the order records put it: most lines stop early.
     const line = raw.line;
     const f = new Map<string, string>();
-    let at = readFields(line, OP_AND_ID, f, 1);
+    let at = readFields(line, OP_AND_ID, f, 1, "id");
     const op = f.get("op");
     if (op === undefined) return;
     if (WORKER_OPS.has(op)) {
       applyRecord(this.#workers, JSON.parse(line) as JournalRecord);
       return;
     }
-    const more = MORE_FIELDS[op];
+    const more = MORE_FIELDS[op as QueueRecord["op"]];
     if (more) at = readFields(line, more, f, at);
     if (op === "job" && f.get("state") === "processing") readFields(line, HELD_FIELDS, f, at);
     const id = f.get("id");
     if (id === undefined) return;
+    // A completed job is only counted (see #set): one not among the states is completed.
     const current = this.#states.get(id);
-    switch (op) {
+    const kind = op as Exclude<
+      QueueRecord["op"],
+      "worker" | "heartbeat" | "stop" | "exit" | "lost"
+    >;
+    switch (kind) {
       case "enqueue":
-        if (current === undefined) this.#set(id, "pending");
+        if (current === undefined) {
+          this.#set(id, f.get("state") === "waiting" ? "waiting" : "pending");
+        }
         return;
       case "job": {
         const state = f.get("state") as JobState;
@@ -72,12 +83,27 @@ export class StatusTally {
         this.#setWorkerJob(f.get("worker"), id, line);
         return;
       case "retry":
-        if (current === "dead") this.#set(id, "pending");
+        if (current === "dead" || current === "canceled" || current === undefined) {
+          this.#set(
+            id,
+            f.get("state") === "waiting" ? "waiting" : "pending",
+            current === undefined,
+          );
+        }
+        return;
+      case "ready":
+        if (current === "waiting") this.#set(id, "pending");
+        return;
+      case "cancel":
+        if (current === "pending" || current === "waiting" || current === "failed") {
+          this.#set(id, "canceled");
+        }
         return;
       case "complete":
       case "fail":
       case "recover":
-      case "requeue": {
+      case "requeue":
+      case "canceled": {
         const held = this.#held.get(id);
         if (current !== "processing" || !held || held.lease !== Number(f.get("lease"))) return;
         this.#held.delete(id);
@@ -88,8 +114,14 @@ export class StatusTally {
         if (op === "complete") this.#set(id, "completed");
         else if (op === "fail") this.#set(id, state === "dead" ? "dead" : "failed");
         else if (op === "recover") this.#set(id, state === "dead" ? "dead" : "pending");
+        else if (op === "canceled") this.#set(id, "canceled");
         else this.#set(id, "pending");
+        return;
       }
+      case "config":
+        return;
+      default:
+        return unhandled(kind);
     }
   }
 
@@ -105,9 +137,14 @@ export class StatusTally {
     return [...this.#workers.workers.values()].map((w) => ({ ...w }));
   }
 
-  #set(id: string, state: JobState): void {
+  /**
+   * Moves a job to `state`. `wasCompleted`: the job is not among the states because it is
+   * completed (a retry of a completed job).
+   */
+  #set(id: string, state: JobState, wasCompleted = false): void {
     const previous = this.#states.get(id);
     if (previous !== undefined) this.#counts[previous]--;
+    else if (wasCompleted) this.#counts.completed--;
     this.#counts[state]++;
     // Nothing moves a completed job again (an id is never enqueued twice in one journal), so
     // only its count is kept: a long history costs no memory here.

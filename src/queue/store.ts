@@ -28,12 +28,28 @@ export interface RunResult {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** The run was killed because its job was canceled. */
+  canceled?: boolean;
   /** Human-readable reason with a stderr tail; `null` on success. */
   error: string | null;
 }
 
 /** What happened to a job when its run was settled. */
-export type SettleOutcome = "completed" | "failed" | "dead" | "ignored";
+export type SettleOutcome = "completed" | "failed" | "dead" | "canceled" | "released" | "ignored";
+
+/** A job as an enqueue returns it: `duplicate` when its unique key matched an unfinished job. */
+export type EnqueuedJob = Job & { duplicate?: true };
+
+/** What a cancel did. */
+export interface CancelReport {
+  /** Jobs canceled at once, dependents included. */
+  canceled: string[];
+  /** Running jobs whose workers were asked to kill them. */
+  stopping: string[];
+}
+
+/** Which jobs a retry takes: these ids, or every job in one state. */
+export type RetryTarget = { ids: string[] } | { state: "dead" | "canceled" };
 
 /** A worker process announcing itself. */
 export interface WorkerRegistration {
@@ -85,8 +101,11 @@ export interface CompactionSummary {
 
 /** The operations every queue backend provides. */
 export interface QueueStore {
-  /** Adds jobs, all or none. */
-  enqueue(inputs: JobInput[], context: EnqueueContext): Promise<Job[]>;
+  /**
+   * Adds jobs, all or none; a job whose unique key an unfinished job holds is not added, and that
+   * job is returned for it, marked `duplicate`.
+   */
+  enqueue(inputs: JobInput[], context: EnqueueContext): Promise<EnqueuedJob[]>;
   /** Adds jobs, all or none, and returns only their ids: the cheapest way to enqueue. */
   submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]>;
   /** Claims the next due job for `workerId`, or returns `null` when none is due. */
@@ -117,6 +136,18 @@ export interface QueueStore {
   requestStop(mode: StopMode): Promise<WorkerEntry[]>;
   /** Moves a dead job back to pending with its attempts reset. */
   retryDead(id: string): Promise<Job>;
+  /**
+   * Cancels jobs for good, all checked first: pending, waiting and failed ones at once (with the
+   * jobs that wait for them), running ones by asking their workers to kill them.
+   */
+  cancel(ids: string[]): Promise<CancelReport>;
+  /**
+   * Runs dead, canceled or completed jobs again, all checked first: pending (or waiting), attempts
+   * reset, history kept; the jobs their end canceled wait again. Returns every id brought back.
+   */
+  retry(target: RetryTarget): Promise<string[]>;
+  /** Running jobs of this worker whose cancel was asked for: the worker must kill them. */
+  cancelRequests(workerId: string): Promise<string[]>;
   /** The current settings. */
   getConfig(): Promise<Config>;
   /** Changes one setting (already validated). */

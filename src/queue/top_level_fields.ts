@@ -13,6 +13,8 @@
  * @param wanted Names of the fields.
  * @param out Where values go: strings unquoted and unescaped, other scalars as JSON text.
  * @param from Where to start: 1 for a new line, or what a previous call returned.
+ * @param until Stop once this field is read, even if some wanted ones were not found (a field
+ *   that, when present, comes before it).
  * @returns The index the walk stopped at.
  * @example
  * ```ts
@@ -26,6 +28,7 @@ export function readFields(
   wanted: readonly string[],
   out: Map<string, string>,
   from: number,
+  until?: string,
 ): number {
   const length = line.length;
   let missing = wanted.length;
@@ -58,6 +61,7 @@ export function readFields(
     }
     if (keep) missing--;
     i = valueEnd + 1; // past the comma
+    if (key === until) break;
   }
   return i;
 }
