@@ -69,6 +69,7 @@ Deno.test({
           `a README command this test knows how to run: ${line}`,
         );
         if (!jq && /\| jq\b/.test(line)) {
+          // deno-lint-ignore no-console
           console.warn(`skipped (no jq on this machine): ${line}`);
           continue;
         }
