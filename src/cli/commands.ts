@@ -4,6 +4,7 @@
  */
 
 import type { CommandSpec } from "./command.ts";
+import { cancelCommand } from "./cancel.ts";
 import { compactCommand } from "./compact.ts";
 import { configGetCommand, configSetCommand } from "./config.ts";
 import { dlqListCommand, dlqRetryCommand } from "./dlq.ts";
@@ -11,6 +12,7 @@ import { doctorCommand } from "./doctor.ts";
 import { enqueueCommand } from "./enqueue.ts";
 import { listCommand } from "./list.ts";
 import { logsCommand } from "./logs.ts";
+import { retryCommand } from "./retry.ts";
 import { showCommand } from "./show.ts";
 import { statusCommand } from "./status.ts";
 import { waitCommand } from "./wait.ts";
@@ -28,6 +30,8 @@ export const COMMANDS: CommandSpec[] = [
   listCommand,
   showCommand,
   logsCommand,
+  cancelCommand,
+  retryCommand,
   dlqListCommand,
   dlqRetryCommand,
   configGetCommand,

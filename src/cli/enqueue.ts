@@ -33,12 +33,15 @@ export const enqueueCommand: CommandSpec = {
   details: `Without JSON, the words after -- are the command, joined with single spaces and run by
 sh -c. Quoting and expansion are your shell's: quote what the job's own shell should expand, as
 in 'echo $HOME && date'. The options go before --. JSON fields: id, command (required),
-priority, run_at, timeout, max_retries, env, cwd.
+priority, run_at, timeout, max_retries, env, cwd, depends_on, unique_key. A job with depends_on
+(--after) waits until those jobs completed; while an unfinished job has the same unique_key
+(--unique-key), nothing is added and that job's id is printed.
 Examples:
   queuectl enqueue -- make -C ~/src/app test
   queuectl enqueue --priority 5 --timeout 10m --max-retries 1 -- 'echo $HOME && date'
   queuectl enqueue --id report --delay 2h --env LANG=C --cwd ~/src/app -- ./report.sh --full
   queuectl enqueue --run-at 2030-01-01T03:00 -- backup.sh
+  queuectl enqueue --after report --unique-key mail-report -- ./mail.sh report.pdf
   queuectl enqueue '{"command":"make -C ~/src/app test","priority":5}'
   queuectl enqueue '{"id":"nightly","command":"backup.sh","run_at":"2026-12-01T02:00:00Z"}'
   printf '%s\\n' '{"command":"true"}' '{"command":"false"}' | queuectl enqueue --file -`,
@@ -53,12 +56,20 @@ Examples:
       ? await jsonJobs(context, args, options, file)
       : [await plainJob(context, args, options, file, rest)];
     const where = { cwd: context.cwd };
-    if (context.json) {
-      const jobs = await context.withStore((store) => store.enqueue(inputs, where));
-      context.out.json(file === undefined ? jobs[0] : jobs);
-    } else {
-      const ids = await context.withStore((store) => store.submit(inputs, where));
-      context.out.line(ids.join("\n"));
+    try {
+      if (context.json) {
+        const jobs = await context.withStore((store) => store.enqueue(inputs, where));
+        context.out.json(file === undefined ? jobs[0] : jobs);
+      } else {
+        const ids = await context.withStore((store) => store.submit(inputs, where));
+        context.out.line(ids.join("\n"));
+      }
+    } catch (error) {
+      // A dependency the queue refused, in the words of the plain form.
+      if (rest !== undefined && error instanceof ValidationError) {
+        throw inOptionTerms(error, new Map([["depends_on", "after"]]));
+      }
+      throw error;
     }
     return 0;
   },

@@ -56,7 +56,6 @@ const JOB_OPTIONS: Record<string, JobOption> = {
       help: "run once job ID has completed; repeatable",
     },
     toField: asList,
-    notYet: true,
   },
   delay: {
     field: "run_at",
@@ -91,7 +90,6 @@ const JOB_OPTIONS: Record<string, JobOption> = {
     field: "unique_key",
     spec: { type: "string", value: "K", help: "add nothing while a job with key K is unfinished" },
     toField: asText,
-    notYet: true,
   },
   env: {
     field: "env",

@@ -12,6 +12,7 @@ const ANSI_STYLES = {
   green: [32, 39],
   yellow: [33, 39],
   magenta: [35, 39],
+  blue: [34, 39],
   cyan: [36, 39],
   gray: [90, 39],
 } as const;
@@ -21,10 +22,12 @@ type Style = keyof typeof ANSI_STYLES;
 /** Colour for each job and worker state. */
 const STATE_STYLES: Record<string, Style> = {
   pending: "cyan",
+  waiting: "blue",
   processing: "yellow",
   completed: "green",
   failed: "magenta",
   dead: "red",
+  canceled: "gray",
   running: "green",
   stopping: "yellow",
   stopped: "gray",

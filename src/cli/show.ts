@@ -24,7 +24,7 @@ export function runLength(attempt: Attempt, nowMs: number): string {
 export const showCommand: CommandSpec = {
   name: ["show"],
   args: "<id>",
-  summary: "one job with all its fields and its attempt history",
+  summary: "one job with all its fields, its dependencies and its attempt history",
   details: `Examples:
   queuectl show nightly-backup
   queuectl show nightly-backup --json | jq .last_error`,
@@ -57,7 +57,13 @@ export const showCommand: CommandSpec = {
       ["exit_code", job.exit_code === null ? "-" : String(job.exit_code)],
       ["last_error", job.last_error ?? "-"],
       ["worker_id", job.worker_id ?? "-"],
+      ["depends_on", job.depends_on.length > 0 ? job.depends_on.join(", ") : "-"],
+      ["dependents", job.dependents.length > 0 ? job.dependents.join(", ") : "-"],
+      ["unique_key", job.unique_key ?? "-"],
     ];
+    if (job.cancel_requested_at !== null) {
+      fields.push(["cancel", `asked ${when(job.cancel_requested_at)}; its worker is killing it`]);
+    }
     const width = Math.max(...fields.map(([name]) => name.length));
     for (const [name, value] of fields) out.line(`${name.padEnd(width)}  ${value}`);
     if (job.history.length > 0) {

@@ -1,6 +1,6 @@
 /**
- * `queuectl wait [<id>…] [--timeout S]`: block until jobs are completed or dead.
- * Exit 0 if all completed, 1 if any is dead, 124 on timeout. On a terminal, a live progress line
+ * `queuectl wait [<id>…] [--timeout S]`: block until jobs are completed, dead or canceled.
+ * Exit 0 if all completed, 1 if any is dead or canceled, 124 on timeout. On a terminal, a live progress line
  * on stderr shows how far it is; piped or with `--json`, only the result is printed.
  * @module
  */
@@ -8,7 +8,7 @@
 import { WaitTimeoutError } from "../errors.ts";
 import { clampTimerMs, sleep } from "../platform/timers.ts";
 import { parseDuration } from "../queue/duration.ts";
-import type { Job, QueueStore } from "../queue/mod.ts";
+import { isTerminal, type Job, type QueueStore } from "../queue/mod.ts";
 import { Wakeup, watchJournal } from "../worker/mod.ts";
 import { type CommandSpec, secondsOption } from "./command.ts";
 import { LiveLine } from "./live_line.ts";
@@ -26,7 +26,10 @@ export interface Progress {
   dead: string[];
   /** Dead jobs. */
   deadCount: number;
-  /** Jobs neither completed nor dead. */
+  /** Ids of canceled jobs, listed as dead ones are. */
+  canceled: string[];
+  canceledCount: number;
+  /** Jobs not finished: neither completed, dead nor canceled. */
   open: number;
   running: number;
   /** Jobs waiting for a retry. */
@@ -68,24 +71,27 @@ export function progressLine(
     ? ", under 1s left"
     : `, about ${formatSpan(restMs)} left`;
   return `waiting: ${done}/${progress.total} done, ${progress.running} running, ` +
-    `${progress.failed} failed, ${progress.deadCount} dead; ${
-      formatSpan(elapsedMs)
-    } elapsed${rest}`;
+    `${progress.failed} failed, ${progress.deadCount} dead${
+      progress.canceledCount > 0 ? `, ${progress.canceledCount} canceled` : ""
+    }; ${formatSpan(elapsedMs)} elapsed${rest}`;
 }
 
 function finished(job: Job): boolean {
-  return job.state === "completed" || job.state === "dead";
+  return isTerminal(job.state);
 }
 
 async function progressOf(store: QueueStore, ids: string[]): Promise<Progress> {
   const jobs = await Promise.all(ids.map((id) => store.getJob(id)));
   const dead = jobs.filter((job) => job.state === "dead").map((job) => job.id);
+  const canceled = jobs.filter((job) => job.state === "canceled").map((job) => job.id);
   const done = jobs.filter(finished).length;
   return {
     total: jobs.length,
-    completed: done - dead.length,
+    completed: done - dead.length - canceled.length,
     dead,
     deadCount: dead.length,
+    canceled,
+    canceledCount: canceled.length,
     open: jobs.length - done,
     running: jobs.filter((job) => job.state === "processing").length,
     failed: jobs.filter((job) => job.state === "failed").length,
@@ -95,15 +101,16 @@ async function progressOf(store: QueueStore, ids: string[]): Promise<Progress> {
 /** Every job: counts suffice until all are done; only then are dead ones listed. */
 async function overall(store: QueueStore): Promise<Progress> {
   const counts = await store.countJobs();
-  const open = counts.pending + counts.processing + counts.failed;
-  const dead = open === 0 && counts.dead > 0
-    ? (await store.listJobs({ state: "dead" })).map((job) => job.id)
-    : [];
+  const open = counts.pending + counts.waiting + counts.processing + counts.failed;
+  const listed = async (state: "dead" | "canceled") =>
+    open === 0 && counts[state] > 0 ? (await store.listJobs({ state })).map((job) => job.id) : [];
   return {
     total: counts.total,
     completed: counts.completed,
-    dead,
+    dead: await listed("dead"),
     deadCount: counts.dead,
+    canceled: await listed("canceled"),
+    canceledCount: counts.canceled,
     open,
     running: counts.processing,
     failed: counts.failed,
@@ -113,8 +120,8 @@ async function overall(store: QueueStore): Promise<Progress> {
 export const waitCommand: CommandSpec = {
   name: ["wait"],
   args: "[<id>...]",
-  summary: "block until the given jobs (or all jobs) are completed or dead",
-  details: `Exit status: 0 all completed, 1 some dead, 124 timed out, 3 unknown id.
+  summary: "block until the given jobs (or all jobs) are completed, dead or canceled",
+  details: `Exit status: 0 all completed, 1 some dead or canceled, 124 timed out, 3 unknown id.
 Examples:
   id=$(queuectl enqueue '{"command":"make"}') && queuectl wait "$id"
   queuectl wait --timeout 10m`,
@@ -140,11 +147,20 @@ Examples:
           if (progress.open === 0) {
             live?.clear();
             if (context.json) {
-              context.out.json({ completed: progress.completed, dead: progress.dead });
+              context.out.json({
+                completed: progress.completed,
+                dead: progress.dead,
+                canceled: progress.canceled,
+              });
             } else {
-              context.out.note(`${progress.completed} completed, ${progress.dead.length} dead`);
+              const canceled = progress.canceledCount > 0
+                ? `, ${progress.canceledCount} canceled`
+                : "";
+              context.out.note(
+                `${progress.completed} completed, ${progress.deadCount} dead${canceled}`,
+              );
             }
-            return progress.dead.length > 0 ? 1 : 0;
+            return progress.deadCount + progress.canceledCount > 0 ? 1 : 0;
           }
           const elapsed = Date.now() - started;
           live?.show(progressLine(progress, elapsed, estimateRest(doneAtStart, progress, elapsed)));

@@ -66,7 +66,13 @@ export function planEnqueue(
   const ids = inputs.map((input) => input.id ?? newId());
   const position = new Map<string, number>();
   ids.forEach((id, index) => position.has(id) || position.set(id, index));
-  const where = (index: number) => (inputs.length > 1 ? `Job ${index + 1}: ` : "");
+  // One job: `Field "…": …`; in a batch: `Job 3: field "…": …`.
+  const refuse = (index: number, problem: string) =>
+    new ValidationError(
+      inputs.length > 1
+        ? `Job ${index + 1}: ${problem}`
+        : problem[0]!.toUpperCase() + problem.slice(1),
+    );
   const records: EnqueueRecord[] = [];
   const outcomes: EnqueueOutcome[] = [];
   const added = new Set<string>();
@@ -83,13 +89,13 @@ export function planEnqueue(
       }
     }
     if (state.jobs.has(id) || added.has(id)) {
-      throw new ValidationError(`${where(index)}a job with id "${id}" already exists`);
+      throw refuse(index, `a job with id "${id}" already exists`);
     }
     let waiting = false;
     for (const dependency of input.depends_on ?? []) {
       const problem = dependencyProblem(state, inputs, ids, position, index, dependency);
       if (problem !== undefined) {
-        throw new ValidationError(`${where(index)}field "depends_on": ${problem}`);
+        throw refuse(index, `field "depends_on": ${problem}`);
       }
       if (added.has(dependency) || state.jobs.get(dependency)?.state !== "completed") {
         waiting = true;

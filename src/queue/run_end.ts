@@ -42,11 +42,10 @@ export function settleRun(
   effects: Consequences,
 ): { record: QueueRecord; outcome: Exclude<SettleOutcome, "ignored"> } {
   const at = new Date(nowMs).toISOString();
-  if (result.exitCode === 0 && !result.timedOut && result.signal === null) {
-    effects.ended(job.id, "completed");
-    return { record: completeRecord(at, job.id, lease), outcome: "completed" };
-  }
-  if (result.canceled === true || job.cancel_requested_at !== null) {
+  const succeeded = result.exitCode === 0 && !result.timedOut && result.signal === null;
+  // Killed for its cancel: canceled, however it exited. Asked to cancel but done before its
+  // worker noticed: what it did stands.
+  if (result.canceled === true || (!succeeded && job.cancel_requested_at !== null)) {
     effects.ended(job.id, "canceled");
     const reason = result.error
       ? `${CANCELED_WHILE_RUNNING}: ${result.error}`
@@ -55,6 +54,10 @@ export function settleRun(
       record: canceledRecord(at, job.id, lease, reason, result.exitCode, result.signal),
       outcome: "canceled",
     };
+  }
+  if (succeeded) {
+    effects.ended(job.id, "completed");
+    return { record: completeRecord(at, job.id, lease), outcome: "completed" };
   }
   const exhausted = job.attempts > job.max_retries;
   const { backoff_base, backoff_max } = state.config;

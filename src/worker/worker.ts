@@ -24,6 +24,8 @@ export interface WorkerOptions {
   killGraceMs?: number;
 }
 
+/** Why a run is aborted: the worker stops now, or the job was canceled. */
+const CANCELED = "canceled";
 const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 100;
 /** Tries to record a run's end before giving up on it (and on the journal). */
@@ -39,6 +41,7 @@ export class Worker {
   #lost = false;
   #running: { claim: Claim; abort: AbortController } | undefined;
   #ticking = false;
+  #checkingCancel = false;
   #probe = localLivenessProbe();
 
   constructor(options: WorkerOptions) {
@@ -73,7 +76,11 @@ export class Worker {
       pstart: (await processStartTime(Deno.pid)) ?? null,
     });
     log(`worker ${id} started (pid ${Deno.pid})`);
-    const watcher = watchJournal(this.#options.home, () => this.#wakeup.notify());
+    // A journal change wakes an idle worker, and makes a busy one look for a cancel of its job.
+    const watcher = watchJournal(this.#options.home, () => {
+      this.#wakeup.notify();
+      if (this.#running) this.#checkCancel();
+    });
     const config = await store.getConfig();
     const tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, config.stall_timeout * 1000 / 3));
     const ticker = setInterval(() => this.#tick(), tickMs);
@@ -181,6 +188,11 @@ export class Worker {
         log(`job ${job.id} killed: this worker was presumed dead`);
         return null;
       }
+      if (abort.signal.reason === CANCELED) {
+        const { outcome } = await this.#settle(claim, { ...result, canceled: true }, false);
+        log(`job ${job.id} run ${job.runs} ${outcome}: killed because it was canceled`);
+        return null;
+      }
       const requeued = await store.requeue(claim, "worker stopped with --now");
       log(`job ${job.id} killed and ${requeued ? "requeued" : "already taken over"}`);
       return null;
@@ -192,11 +204,11 @@ export class Worker {
   }
 
   /** Records how a run ended (and claims the next job), trying a few times before giving up. */
-  async #settle(claim: Claim, result: ExecutionResult) {
+  async #settle(claim: Claim, result: ExecutionResult, claimNext = true) {
     const { store, log } = this.#options;
     for (let attempt = 1;; attempt++) {
       try {
-        const goOn = this.#stopMode === null && !this.#lost && attempt === 1;
+        const goOn = claimNext && this.#stopMode === null && !this.#lost && attempt === 1;
         return goOn
           ? await store.settleAndClaimNext(claim, result)
           : { outcome: await store.settle(claim, result), next: null };
@@ -233,11 +245,30 @@ export class Worker {
         return;
       }
       if (self?.status === "stopping") this.requestStop(self.stop ?? "drain");
+      await this.#checkCancel();
       await this.#recover();
     } catch (error) {
       this.#options.log(`worker tick failed: ${messageOf(error)}`);
     } finally {
       this.#ticking = false;
+    }
+  }
+
+  /** Kills the running job if its cancel was asked for (through the store). */
+  async #checkCancel(): Promise<void> {
+    const running = this.#running;
+    if (!running || this.#checkingCancel) return;
+    this.#checkingCancel = true;
+    try {
+      const canceled = await this.#options.store.cancelRequests(this.#options.id);
+      if (canceled.includes(running.claim.job.id) && this.#running === running) {
+        this.#options.log(`job ${running.claim.job.id} was canceled: killing it`);
+        running.abort.abort(CANCELED);
+      }
+    } catch (error) {
+      this.#options.log(`checking for a cancel failed: ${messageOf(error)}`);
+    } finally {
+      this.#checkingCancel = false;
     }
   }
 

@@ -165,7 +165,7 @@ const REFUSED: { args: string[]; message: string }[] = [
     args: ["--id", "../etc"],
     message: 'Option --id must be 1-128 of A-Z a-z 0-9 . _ : - (not "." or ".."), got "../etc"',
   },
-  { args: ["--id", "existing"], message: 'a job with id "existing" already exists' },
+  { args: ["--id", "existing"], message: 'A job with id "existing" already exists' },
   { args: ["--env", "NAME"], message: 'Option --env must be NAME=value, got "NAME"' },
   { args: ["--env", "=x"], message: 'Option --env must be NAME=value, got "=x"' },
   { args: ["--env", "1A=b"], message: 'Option --env has an invalid variable name, got "1A"' },
@@ -177,13 +177,14 @@ const REFUSED: { args: string[]; message: string }[] = [
     args: ["--queue", "fast"],
     message: 'Option --queue is not supported yet; see "queuectl enqueue --help"',
   },
+  { args: ["--after", "nope"], message: 'Option --after: no job with id "nope"' },
   {
-    args: ["--after", "existing"],
-    message: 'Option --after is not supported yet; see "queuectl enqueue --help"',
+    args: ["--after", "a b"],
+    message: 'Option --after must hold job ids (1-128 of A-Z a-z 0-9 . _ : -), got "a b"',
   },
   {
-    args: ["--unique-key", "k"],
-    message: 'Option --unique-key is not supported yet; see "queuectl enqueue --help"',
+    args: ["--unique-key", ""],
+    message: 'Option --unique-key must be a string of 1 to 256 characters, got ""',
   },
 ];
 

@@ -41,6 +41,9 @@ Deno.test("every command's --json uses snake_case keys", async () => {
     await run("show", ["show", "ok"]);
     await run("logs", ["logs", "ok"]);
     await run("dlq list", ["dlq", "list"]);
+    await ok(home, ["enqueue", '{"id":"later","command":"true","run_at":"2099-01-01T00:00:00Z"}']);
+    await run("cancel", ["cancel", "later"]);
+    await run("retry", ["retry", "later"]);
     await run("dlq retry", ["dlq", "retry", "bad"]);
     await run("config get", ["config", "get"]);
     await run("config set", ["config", "set", "max-retries", "4"]);

@@ -124,10 +124,12 @@ Deno.test("jobs and their states survive worker restarts", async () => {
     const status = await json<{ jobs: Record<string, number> }>(home, ["status"]);
     assert.deepEqual(status.jobs, {
       pending: 0,
+      waiting: 0,
       processing: 0,
       completed: 2,
       failed: 0,
       dead: 1,
+      canceled: 0,
       total: 3,
     });
   });

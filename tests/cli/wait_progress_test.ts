@@ -15,6 +15,8 @@ function progress(fields: Partial<Progress>): Progress {
     completed: 0,
     dead: [],
     deadCount: 0,
+    canceled: [],
+    canceledCount: 0,
     open: 10,
     running: 0,
     failed: 0,

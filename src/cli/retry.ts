@@ -1,0 +1,47 @@
+/**
+ * `queuectl retry <id>… | --all-dead | --all-canceled`: run finished jobs again.
+ * @module
+ */
+
+import { type CommandSpec, usageError } from "./command.ts";
+
+export const retryCommand: CommandSpec = {
+  name: ["retry"],
+  args: "<id>... | --all-dead | --all-canceled",
+  summary: "run dead, canceled or completed jobs again (attempts reset, history kept)",
+  details: `Each job goes back to pending, or to waiting while a job it depends on has not
+completed; the jobs its end canceled wait again. Every id is checked first: an unknown id exits
+3, a job that is not dead, canceled or completed exits 2, and nothing changes.
+Examples:
+  queuectl retry build-42
+  queuectl retry --all-dead`,
+  options: {
+    "all-dead": { type: "boolean", help: "every dead job" },
+    "all-canceled": { type: "boolean", help: "every canceled job" },
+  },
+  positionals: [0, Infinity],
+  async run(context, args, options) {
+    const dead = options["all-dead"] === true;
+    const canceled = options["all-canceled"] === true;
+    if (args.length === 0 && !dead && !canceled) {
+      throw usageError(retryCommand, "Missing argument <id>… (or --all-dead, --all-canceled)");
+    }
+    if (args.length > 0 && (dead || canceled)) {
+      throw usageError(retryCommand, "Give job ids or --all-dead / --all-canceled, not both");
+    }
+    if (dead && canceled) {
+      throw usageError(retryCommand, "Give --all-dead or --all-canceled, not both");
+    }
+    const jobs = await context.withStore(async (store) => {
+      const target = args.length > 0
+        ? { ids: args }
+        : { state: dead ? "dead" as const : "canceled" as const };
+      const ids = await store.retry(target);
+      return await Promise.all(ids.map((id) => store.getJob(id)));
+    });
+    if (context.json) context.out.json(jobs);
+    else if (jobs.length === 0) context.out.note("nothing to retry");
+    else for (const job of jobs) context.out.line(`${job.id} is ${job.state} again`);
+    return 0;
+  },
+};
