@@ -271,8 +271,9 @@ export function enqueueRecord(
   fields: EnqueueFields,
   waiting = false,
 ): EnqueueRecord {
+  // `state` comes before the fields, so that a reader looking for it can stop at `id`.
   return waiting
-    ? { at, op: "enqueue", ...fields, state: "waiting" }
+    ? { at, op: "enqueue", state: "waiting", ...fields }
     : { at, op: "enqueue", ...fields };
 }
 

@@ -3,6 +3,7 @@
  * @module
  */
 
+import { ValidationError } from "../../src/errors.ts";
 import { JournalQueueStore } from "../../src/queue/mod.ts";
 import { withTempHome } from "../_temp_home.ts";
 
@@ -42,4 +43,45 @@ export const SUCCESS = { exitCode: 0, signal: null, timedOut: false, error: null
 /** A run result for exit code `code`. */
 export function failure(code = 1) {
   return { exitCode: code, signal: null, timedOut: false, error: `exit code ${code}` };
+}
+
+/**
+ * One random workflow operation, as users make them: an enqueue with dependencies or a unique key,
+ * a cancel, or a retry. Refusals (a dependency already dead, a job already finished) are part of
+ * the game and change nothing.
+ * @param store The store.
+ * @param random A seeded random source.
+ * @param step A number for new job names.
+ */
+export async function randomWorkflowOp(
+  store: JournalQueueStore,
+  random: () => number,
+  step: number,
+): Promise<void> {
+  const jobs = await store.listJobs();
+  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
+  const r = random();
+  try {
+    if (r < 0.4) {
+      const dependencies = new Set<string>();
+      for (let n = Math.floor(random() * 3); n > 0 && jobs.length > 0; n--) {
+        dependencies.add(pick(jobs)!.id);
+      }
+      await store.enqueue([{
+        id: `wf-${step}`,
+        command: `echo ${step}`,
+        max_retries: Math.floor(random() * 2),
+        ...(dependencies.size > 0 ? { depends_on: [...dependencies] } : {}),
+        ...(random() < 0.3 ? { unique_key: `key-${Math.floor(random() * 4)}` } : {}),
+      }], { cwd: "/tmp" });
+    } else if (r < 0.7) {
+      const open = jobs.filter((j) => !["completed", "dead", "canceled"].includes(j.state));
+      if (open.length > 0) await store.cancel([pick(open)!.id]);
+    } else {
+      const ended = jobs.filter((j) => ["completed", "dead", "canceled"].includes(j.state));
+      if (ended.length > 0) await store.retry({ ids: [pick(ended)!.id] });
+    }
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+  }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { JournalQueueStore } from "../../src/queue/mod.ts";
+import { type Claim, JournalQueueStore } from "../../src/queue/mod.ts";
 import { crashImages, SimulatedStorage } from "../journal/_simulated_storage.ts";
 import { failure, fakeClock, SUCCESS } from "./_store.ts";
 
@@ -82,6 +82,31 @@ async function workload(
     const dead = await store.listJobs({ state: "dead" });
     if (dead[0]) await store.retryDead(dead[0].id);
   });
+  // Workflows: a chain whose head dies (its dependents canceled in the same transaction), its
+  // retry (the dependents brought back), a unique key, a cancel of a running job.
+  await step(() =>
+    store.enqueue([
+      { id: "head", command: "false", max_retries: 0, unique_key: "chain" },
+      { id: "mid", command: "true", depends_on: ["head"] },
+      { id: "tail", command: "true", depends_on: ["mid"] },
+    ], ctx)
+  );
+  await step(() => store.enqueue([{ id: "dup", command: "true", unique_key: "chain" }], ctx));
+  for (let n = 0; n < 12; n++) {
+    await step(async () => (claim = await store.claimNext("w1")), false);
+    if (!claim) break;
+    const held: Claim = claim;
+    await step(() => store.settle(held, held.job.id === "head" ? failure(1) : SUCCESS));
+  }
+  await step(() => store.retry({ ids: ["head"] }));
+  await step(() => store.cancel(["mid"]));
+  await step(async () => (claim = await store.claimNext("w1")), false);
+  if (claim) {
+    const held: Claim = claim;
+    await step(() => store.cancel([held.job.id]));
+    await step(() => store.settle(held, { ...failure(143), canceled: true }));
+  }
+  await step(() => store.retry({ state: "canceled" }));
   await step(() => store.requestStop("drain"));
   await step(() => store.workerExited("w1"));
   return states;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { JournalQueueStore } from "../../src/queue/mod.ts";
-import { failure, SUCCESS, withStore } from "./_store.ts";
+import { failure, randomWorkflowOp, SUCCESS, withStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 
@@ -58,6 +58,8 @@ Deno.test("summary() read from raw lines agrees with the full replay, before and
         workers.push(`${worker}-${step}`);
       } else if (r < 0.93) {
         await store.heartbeat(worker);
+      } else if (r < 0.97) {
+        await randomWorkflowOp(store, random, step);
       } else {
         clock.advance(random() * 2);
       }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { NotFoundError, ValidationError } from "../../src/errors.ts";
 import { JournalQueueStore } from "../../src/queue/mod.ts";
-import { failure, SUCCESS, withStore } from "./_store.ts";
+import { failure, randomWorkflowOp, SUCCESS, withStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 const dead = () => Promise.resolve(false);
@@ -305,6 +305,8 @@ Deno.test("replay(compact(J)) equals replay(J) for every retained job, worker an
       } else if (r < 0.85) {
         const deadJob = (await store.listJobs({ state: "dead", limit: 1 }))[0];
         if (deadJob) await store.retryDead(deadJob.id);
+      } else if (r < 0.93) {
+        await randomWorkflowOp(store, random, step);
       } else {
         clock.advance(random() * 3);
       }
