@@ -12,6 +12,12 @@ import { doctorCommand } from "./doctor.ts";
 import { enqueueCommand } from "./enqueue.ts";
 import { listCommand } from "./list.ts";
 import { logsCommand } from "./logs.ts";
+import {
+  queueListCommand,
+  queuePauseCommand,
+  queueResumeCommand,
+  queueSetCommand,
+} from "./queue.ts";
 import { retryCommand } from "./retry.ts";
 import { showCommand } from "./show.ts";
 import { statusCommand } from "./status.ts";
@@ -34,6 +40,10 @@ export const COMMANDS: CommandSpec[] = [
   retryCommand,
   dlqListCommand,
   dlqRetryCommand,
+  queueListCommand,
+  queuePauseCommand,
+  queueResumeCommand,
+  queueSetCommand,
   configGetCommand,
   configSetCommand,
   waitCommand,

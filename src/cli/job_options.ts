@@ -19,8 +19,6 @@ interface JobOption {
   spec: OptionSpec;
   /** The option's text as the field's JSON value; ranges are `parseJobInput`'s to check. */
   toField(value: string | string[], cwd: string, now: Date): unknown;
-  /** Parsed but refused until job input has `field` (then delete this line). */
-  notYet?: true;
 }
 
 /** The value of a single-valued option (the parser gives `multiple` ones as arrays). */
@@ -38,9 +36,8 @@ const JOB_OPTIONS: Record<string, JobOption> = {
   },
   queue: {
     field: "queue",
-    spec: { type: "string", value: "Q", help: "the job's queue" },
+    spec: { type: "string", value: "Q", help: "the job's queue (default: default)" },
     toField: asText,
-    notYet: true,
   },
   priority: {
     field: "priority",
@@ -110,10 +107,7 @@ const JOB_OPTIONS: Record<string, JobOption> = {
 
 /** The specs of the plain form's options, for the command's option list and help. */
 export const JOB_OPTION_SPECS: Record<string, OptionSpec> = Object.fromEntries(
-  Object.entries(JOB_OPTIONS).map(([name, { spec, notYet }]) => [
-    name,
-    notYet ? { ...spec, help: `${spec.help} (not supported yet)` } : spec,
-  ]),
+  Object.entries(JOB_OPTIONS).map(([name, { spec }]) => [name, spec]),
 );
 
 /**
@@ -162,8 +156,7 @@ export function jobFromOptions(
   const fields: Record<string, unknown> = { command: words.join(" ") };
   const given = new Map<string, string>();
   for (const name of givenJobOptions(options)) {
-    const { field, toField, notYet } = JOB_OPTIONS[name]!;
-    if (notYet) throw usageError(ENQUEUE, `Option --${name} is not supported yet`);
+    const { field, toField } = JOB_OPTIONS[name]!;
     const value = options[name];
     if (typeof value === "boolean" || value === undefined) continue; // not a string option
     fields[field] = toField(value, cwd, now);

@@ -4,7 +4,7 @@
  */
 
 import { ValidationError } from "../errors.ts";
-import { type Job, JOB_STATES, type JobState } from "../queue/mod.ts";
+import { isValidQueueName, type Job, JOB_STATES, type JobState } from "../queue/mod.ts";
 import { type CommandContext, type CommandSpec, integerOption } from "./command.ts";
 import { cell } from "./output.ts";
 import { relativeCell, relativeTime } from "./time_format.ts";
@@ -47,10 +47,11 @@ export function printJobs(context: CommandContext, jobs: Job[]): void {
   if (jobs.length === 0) return out.note("no jobs");
   const now = Date.now();
   out.table(
-    ["ID", "STATE", "ATTEMPTS", "PRI", "DUE", "UPDATED", "COMMAND"],
+    ["ID", "STATE", "QUEUE", "ATTEMPTS", "PRI", "DUE", "UPDATED", "COMMAND"],
     jobs.map((job) => [
       job.id,
       out.state(job.state),
+      job.queue,
       `${job.attempts}/${job.max_retries + 1}`,
       String(job.priority),
       dueCell(job, now),
@@ -66,18 +67,25 @@ export const listCommand: CommandSpec = {
   details: `States: ${JOB_STATES.join(", ")}.
 Examples:
   queuectl list --state pending --limit 20
+  queuectl list --queue backups
   queuectl list --json | jq -r '.[] | select(.state=="failed") | .id'`,
   options: {
     state: { type: "string", short: "s", value: "S", help: "only jobs in this state" },
     limit: { type: "string", short: "n", value: "N", help: "at most N jobs" },
+    queue: { type: "string", short: "q", value: "Q", help: "only jobs of this queue" },
   },
   positionals: [0, 0],
   async run(context, _args, options) {
     const state = options.state === undefined ? undefined : parseState(options.state as string);
     const limit = integerOption(options, "limit", 0);
+    const queue = options.queue as string | undefined;
+    if (queue !== undefined && !isValidQueueName(queue)) {
+      throw new ValidationError(`Queue name "${queue}" must be 1-64 of A-Z a-z 0-9 . _ -`);
+    }
     const jobs = await context.withStore((store) =>
       store.listJobs({
         ...(state === undefined ? {} : { state }),
+        ...(queue === undefined ? {} : { queue }),
         ...(limit === undefined ? {} : { limit }),
       })
     );

@@ -41,7 +41,7 @@ Examples:
   options: { all: { type: "boolean", short: "a", help: "list stopped workers too" } },
   positionals: [0, 0],
   async run(context, _args, options) {
-    const { counts, entries, views, held } = await context.withStore(async (store) => {
+    const { counts, entries, views, held, queues } = await context.withStore(async (store) => {
       const summary = await store.summary();
       const views = await workerViews(summary.workers);
       // Jobs lost workers still hold, by worker id (the text says what will recover them).
@@ -52,10 +52,10 @@ Examples:
         if (job?.state === "processing" && job.worker_id === view.id) held.set(view.id, job);
       }
       const entries = new Map(summary.workers.map((w) => [w.id, w]));
-      return { counts: summary.jobs, entries, views, held };
+      return { counts: summary.jobs, entries, views, held, queues: summary.queues };
     });
     if (context.json) {
-      context.out.json({ jobs: counts, workers: views });
+      context.out.json({ jobs: counts, workers: views, queues });
       return 0;
     }
     const out = context.out;
@@ -64,6 +64,21 @@ Examples:
       [[...JOB_STATES.map((s) => String(counts[s])), String(counts.total)]],
     );
     out.line();
+    // Queues only once there is more than the default one, or a setting.
+    const named = queues.filter((q) => q.name !== "default" || q.paused || q.concurrency > 0);
+    if (named.length > 0) {
+      out.table(
+        ["QUEUE", "PENDING", "RUNNING", "PAUSED", "CONCURRENCY"],
+        queues.map((q) => [
+          q.name,
+          String(q.pending),
+          String(q.processing),
+          q.paused ? out.paint("yellow", "paused") : "-",
+          q.concurrency === 0 ? "-" : String(q.concurrency),
+        ]),
+      );
+      out.line();
+    }
     const all = options.all === true;
     const shown = views.filter((w) => all || w.status !== "stopped");
     const hidden = views.length - shown.length;

@@ -11,6 +11,7 @@ import { JournalQueueStore } from "../queue/mod.ts";
 import { Worker } from "../worker/mod.ts";
 import { makeWorkerId } from "../worker/supervisor.ts";
 import type { CommandSpec } from "./command.ts";
+import { queueList } from "./queue.ts";
 
 export const workerRunCommand: CommandSpec = {
   name: ["worker", "run"],
@@ -20,6 +21,7 @@ export const workerRunCommand: CommandSpec = {
     id: { type: "string", value: "ID", help: "worker id (default: a new one)" },
     "log-file": { type: "string", value: "PATH", help: "append the worker's log here, not stderr" },
     attached: { type: "boolean", help: "drain when standard input closes (the starter is gone)" },
+    queue: { type: "string", value: "Q,…", help: "claim only from these queues" },
   },
   positionals: [0, 0],
   async run(context, _args, options) {
@@ -54,6 +56,7 @@ export const workerRunCommand: CommandSpec = {
         home: context.home,
         id: (options.id as string | undefined) ?? makeWorkerId(),
         log,
+        ...(options.queue === undefined ? {} : { queues: queueList(options.queue as string) }),
       });
       // SIGTERM (`worker stop`, or a first Ctrl-C forwarded by `worker start --foreground`)
       // drains, however often it comes: a stop `--now` is read from the journal by checkIn.

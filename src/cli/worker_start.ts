@@ -6,6 +6,7 @@
 import { QueueError } from "../errors.ts";
 import { spawnWorkers, type StartedWorker, waitUntilRunning } from "../worker/mod.ts";
 import { type CommandSpec, integerOption } from "./command.ts";
+import { queueList } from "./queue.ts";
 import { workerViews } from "./worker_views.ts";
 
 /** Most workers one command starts. */
@@ -21,11 +22,18 @@ Examples:
   queuectl worker start --foreground`,
   options: {
     count: { type: "string", short: "n", value: "N", help: "how many workers (default 1)" },
+    queue: {
+      type: "string",
+      short: "q",
+      value: "Q,…",
+      help: "claim only from these queues (default: every queue)",
+    },
     foreground: { type: "boolean", help: "stay attached; stop gracefully on Ctrl-C / SIGTERM" },
   },
   positionals: [0, 0],
   async run(context, _args, options) {
     const count = integerOption(options, "count", 1) ?? 1;
+    const queues = options.queue === undefined ? undefined : queueList(options.queue as string);
     if (count > MAX_WORKERS) throw new QueueError(`At most ${MAX_WORKERS} workers per command`);
     const home = context.home;
     const foreground = options.foreground === true;
@@ -63,7 +71,7 @@ Examples:
         for (const [name, listener] of listeners) Deno.addSignalListener(name, listener);
       }
       try {
-        workers = await spawnWorkers(home, count, !foreground);
+        workers = await spawnWorkers(home, count, !foreground, queues);
         try {
           await waitUntilRunning(store, workers);
           registered = true;

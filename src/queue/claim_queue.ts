@@ -70,3 +70,64 @@ export class ClaimQueue {
       current(job);
   }
 }
+
+/** Whether a worker may claim from a queue now (allowed to it, not paused, under its cap). */
+export type QueueEligibility = (queue: string) => boolean;
+
+/**
+ * One {@linkcode ClaimQueue} per named queue. A claim takes the best due job among the queues a
+ * worker may claim from, so a paused or full queue is skipped whole and never starves the others;
+ * claim order holds within what the worker may claim.
+ */
+export class QueueClaims {
+  #queues = new Map<string, ClaimQueue>();
+
+  /** Records that `job` is claimable from its `dueMs` on, in its queue. */
+  push(job: StoredJob): void {
+    let queue = this.#queues.get(job.queue);
+    if (!queue) this.#queues.set(job.queue, queue = new ClaimQueue());
+    queue.push(job);
+  }
+
+  /**
+   * The job to claim next at `nowMs` among the eligible queues.
+   * @param nowMs The current time.
+   * @param current Whether an entry's job is still the job of that id.
+   * @param eligible Which queues may be claimed from.
+   * @returns The job, or `undefined` if none is due there.
+   */
+  peek(
+    nowMs: number,
+    current: (job: StoredJob) => boolean,
+    eligible: QueueEligibility = () => true,
+  ): StoredJob | undefined {
+    let best: StoredJob | undefined;
+    for (const [name, queue] of this.#queues) {
+      if (!eligible(name)) continue;
+      const top = queue.peek(nowMs, current);
+      if (top && (!best || compareClaimOrder(top, best) < 0)) best = top;
+    }
+    return best;
+  }
+
+  /**
+   * When the next job not yet due becomes due, among the eligible queues.
+   * @param nowMs The current time.
+   * @param current As for {@linkcode QueueClaims.peek}.
+   * @param eligible Which queues count.
+   * @returns Epoch milliseconds, or `undefined` if nothing waits there.
+   */
+  nextDue(
+    nowMs: number,
+    current: (job: StoredJob) => boolean,
+    eligible: QueueEligibility = () => true,
+  ): number | undefined {
+    let next: number | undefined;
+    for (const [name, queue] of this.#queues) {
+      if (!eligible(name)) continue;
+      const due = queue.nextDue(nowMs, current);
+      if (due !== undefined && (next === undefined || due < next)) next = due;
+    }
+    return next;
+  }
+}

@@ -9,7 +9,7 @@
 import { ValidationError } from "../errors.ts";
 import type { JobInput } from "./job_input.ts";
 import { type EnqueueFields, type EnqueueRecord, enqueueRecord } from "./records.ts";
-import type { QueueState } from "./state.ts";
+import { DEFAULT_QUEUE, type QueueState } from "./state.ts";
 import type { EnqueueContext } from "./store.ts";
 
 /** One input's fate: its job's id, and whether it was a duplicate of an unfinished job. */
@@ -33,6 +33,7 @@ export function enqueueFields(
   context: EnqueueContext,
 ): EnqueueFields {
   return {
+    ...(input.queue === undefined || input.queue === DEFAULT_QUEUE ? {} : { queue: input.queue }),
     id,
     command: input.command,
     ...(input.max_retries === undefined ? {} : { max_retries: input.max_retries }),

@@ -82,6 +82,8 @@ export interface Job {
   exit_code: number | null;
   last_error: string | null;
   worker_id: string | null;
+  /** The named queue it belongs to (`default` unless given). */
+  queue: string;
   /** Jobs that must complete before this one runs. */
   depends_on: string[];
   /** Jobs that depend on this one (computed, not stored). */
@@ -135,6 +137,7 @@ export function jobView(job: StoredJob, dependents: Iterable<string> = []): Job 
     exit_code: job.exit_code,
     last_error: job.last_error,
     worker_id: job.worker_id,
+    queue: job.queue,
     depends_on: [...job.depends_on],
     dependents: [...dependents],
     unique_key: job.unique_key,

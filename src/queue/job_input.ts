@@ -19,6 +19,8 @@ export interface JobInput {
   timeout?: number | null;
   cwd?: string;
   env?: Record<string, string>;
+  /** The named queue (default `default`). */
+  queue?: string;
   /** Ids of jobs that must complete first; each exists or comes earlier in the same batch. */
   depends_on?: string[];
   /** While an unfinished job has this key, enqueueing another adds nothing. */
@@ -60,6 +62,7 @@ const FIELDS = [
   "env",
   "depends_on",
   "unique_key",
+  "queue",
 ];
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -112,6 +115,7 @@ export function parseJobInput(value: unknown): JobInput {
   if (raw.env !== undefined) input.env = parseEnv(raw.env);
   if (raw.depends_on !== undefined) input.depends_on = parseDependsOn(raw.depends_on);
   if (raw.unique_key !== undefined) input.unique_key = parseUniqueKey(raw.unique_key);
+  if (raw.queue !== undefined) input.queue = parseQueueName(raw.queue, "queue");
   checkExecSize(input.command, input.env);
   return input;
 }
@@ -174,6 +178,29 @@ function utf8Length(text: string): number {
 function parseId(value: unknown): string {
   if (typeof value !== "string" || !isValidJobId(value)) {
     throw fieldError("id", 'must be 1-128 of A-Z a-z 0-9 . _ : - (not "." or "..")', value);
+  }
+  return value;
+}
+
+/**
+ * Whether `name` is a valid queue name: 1–64 of `[A-Za-z0-9._-]`.
+ * @param name The candidate.
+ * @returns `true` if valid.
+ */
+export function isValidQueueName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,64}$/.test(name);
+}
+
+/**
+ * Checks a queue name.
+ * @param value The value given.
+ * @param field What to call it in the error (`queue`).
+ * @returns The name.
+ * @throws {ValidationError} for anything else than 1–64 of `[A-Za-z0-9._-]`.
+ */
+export function parseQueueName(value: unknown, field: string): string {
+  if (typeof value !== "string" || !isValidQueueName(value)) {
+    throw fieldError(field, "must be 1-64 of A-Z a-z 0-9 . _ -", value);
   }
   return value;
 }

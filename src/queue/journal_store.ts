@@ -21,9 +21,11 @@ import {
   heartbeatRecord,
   lostRecord,
   type QueueRecord,
+  queueSettingsRecord,
   stopRecord,
   workerRecord,
 } from "./records.ts";
+import { countByQueue, type QueueView, queueViews } from "./queue_view.ts";
 import { applyRecord } from "./reducer.ts";
 import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
 import { interruptRun, requeueRun, settleRun } from "./run_end.ts";
@@ -38,6 +40,7 @@ import type {
   EnqueuedJob,
   JobCounts,
   JobFilter,
+  QueueChange,
   QueueStore,
   RecoveryOptions,
   RecoveryReport,
@@ -186,7 +189,11 @@ export class JournalQueueStore implements QueueStore {
   #claimRecord(state: QueueState, workerId: string) {
     const worker = state.workers.get(workerId);
     if (worker && worker.status !== "running") return undefined;
-    const job = state.claims.peek(this.#now(), (j) => state.jobs.get(j.id) === j);
+    const job = state.claims.peek(
+      this.#now(),
+      (j) => state.jobs.get(j.id) === j,
+      claimableQueues(state, worker?.queues ?? null),
+    );
     return job
       ? claimRecord(this.#at(), job.id, workerId, job.attempts + 1, job.runs + 1)
       : undefined;
@@ -239,9 +246,9 @@ export class JournalQueueStore implements QueueStore {
   }
 
   registerWorker(registration: WorkerRegistration): Promise<void> {
-    const { id, pid, host, pstart } = registration;
+    const { id, pid, host, pstart, queues } = registration;
     return this.#journal.transact(() => ({
-      records: [workerRecord(this.#at(), id, pid, host, pstart)],
+      records: [workerRecord(this.#at(), id, pid, host, pstart, queues ?? null)],
       result: undefined,
     }));
   }
@@ -446,7 +453,9 @@ export class JournalQueueStore implements QueueStore {
     const state = await this.#journal.refresh();
     const matching: StoredJob[] = [];
     for (const job of state.jobs.values()) {
-      if (filter.state === undefined || job.state === filter.state) matching.push(job);
+      if (filter.state !== undefined && job.state !== filter.state) continue;
+      if (filter.queue !== undefined && job.queue !== filter.queue) continue;
+      matching.push(job);
     }
     matching.sort((a, b) => b.order - a.order);
     const limited = filter.limit === undefined ? matching : matching.slice(0, filter.limit);
@@ -460,14 +469,18 @@ export class JournalQueueStore implements QueueStore {
     return { ...counts, total };
   }
 
-  async summary(): Promise<{ jobs: JobCounts; workers: WorkerEntry[] }> {
+  async summary(): Promise<{ jobs: JobCounts; workers: WorkerEntry[]; queues: QueueView[] }> {
     if (this.#journal.lastSeq > 0) {
       // This process holds the state already: no need to read the file again.
-      return { jobs: await this.countJobs(), workers: await this.listWorkers() };
+      return {
+        jobs: await this.countJobs(),
+        workers: await this.listWorkers(),
+        queues: await this.listQueues(),
+      };
     }
     const tally = new StatusTally();
     await readJournalLines(this.#journal.path, (record) => tally.apply(record));
-    return { jobs: tally.counts(), workers: tally.workers() };
+    return { jobs: tally.counts(), workers: tally.workers(), queues: tally.queues() };
   }
 
   async listWorkers(): Promise<WorkerEntry[]> {
@@ -475,9 +488,31 @@ export class JournalQueueStore implements QueueStore {
     return [...state.workers.values()].map((w) => ({ ...w }));
   }
 
-  async nextDueTime(): Promise<number | undefined> {
+  async nextDueTime(workerId?: string): Promise<number | undefined> {
     const state = await this.#journal.refresh();
-    return state.claims.nextDue(this.#now(), (j) => state.jobs.get(j.id) === j);
+    const queues = workerId === undefined ? null : state.workers.get(workerId)?.queues ?? null;
+    // A full queue is left in: a job ending there changes the journal, which wakes the worker.
+    const allowed = (name: string) =>
+      (queues === null || queues.includes(name)) && state.queues.get(name)?.paused !== true;
+    return state.claims.nextDue(this.#now(), (j) => state.jobs.get(j.id) === j, allowed);
+  }
+
+  async setQueue(name: string, change: QueueChange): Promise<QueueView> {
+    await this.#journal.transact((state) => {
+      const settings = state.queues.get(name) ?? { paused: false, concurrency: 0 };
+      const changed = (change.paused !== undefined && change.paused !== settings.paused) ||
+        (change.concurrency !== undefined && change.concurrency !== settings.concurrency);
+      return {
+        records: changed ? [queueSettingsRecord(this.#at(), name, { ...change })] : [],
+        result: undefined,
+      };
+    });
+    return (await this.listQueues()).find((queue) => queue.name === name)!;
+  }
+
+  async listQueues(): Promise<QueueView[]> {
+    const state = await this.#journal.refresh();
+    return queueViews(countByQueue(state), state.queues);
   }
 
   compact(): Promise<CompactionSummary> {
@@ -487,6 +522,20 @@ export class JournalQueueStore implements QueueStore {
   close(): Promise<void> {
     return this.#journal.close();
   }
+}
+
+/**
+ * Which queues a worker may claim from now: those it serves, not paused, and under their cap
+ * (counted under the lock, so a cap of N never has N+1 running).
+ */
+function claimableQueues(state: QueueState, served: string[] | null) {
+  return (name: string): boolean => {
+    if (served !== null && !served.includes(name)) return false;
+    const settings = state.queues.get(name);
+    if (!settings) return true;
+    if (settings.paused) return false;
+    return settings.concurrency === 0 || (state.running.get(name) ?? 0) < settings.concurrency;
+  };
 }
 
 /** Ids of every job in `jobState`, in enqueue order. */

@@ -8,4 +8,6 @@ export * from "./job.ts";
 export * from "./job_input.ts";
 export * from "./store.ts";
 export { JournalQueueStore, queueReducer } from "./journal_store.ts";
-export type { QueueState, StopMode, WorkerEntry, WorkerStatus } from "./state.ts";
+export type { QueueView } from "./queue_view.ts";
+export type { QueueSettings, QueueState, StopMode, WorkerEntry, WorkerStatus } from "./state.ts";
+export { DEFAULT_QUEUE } from "./state.ts";

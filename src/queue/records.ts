@@ -8,7 +8,7 @@
 
 import type { ConfigKey } from "./config.ts";
 import type { Attempt, AttemptOutcome, JobState, StoredJob } from "./job.ts";
-import type { StopMode, WorkerStatus } from "./state.ts";
+import { DEFAULT_QUEUE, type StopMode, type WorkerStatus } from "./state.ts";
 
 /**
  * Fields of a new job as the `enqueue` record carries them. `max_retries` and `timeout` appear
@@ -16,6 +16,8 @@ import type { StopMode, WorkerStatus } from "./state.ts";
  * are the ones the enqueuer saw.
  */
 export type EnqueueFields = {
+  /** Only when not `default`; it comes before `id`, for readers that stop there. */
+  queue?: string;
   id: string;
   command: string;
   max_retries?: number;
@@ -39,6 +41,8 @@ export type EnqueueRecord = EnqueueFields & {
 /** Compaction: the whole of a retained job. Fields at their default are left out. */
 export type JobSnapshotRecord = {
   op: "job";
+  /** Only when not `default`; before `id`, for readers that stop there. */
+  queue?: string;
   id: string;
   command: string;
   state: JobState;
@@ -195,6 +199,17 @@ export type WorkerRecord = {
   stop?: StopMode | null;
   ended_at?: string | null;
   reason?: string | null;
+  /** The queues it claims from, when not every queue. */
+  queues?: string[];
+};
+
+/** A named queue's settings changed: what is given replaces what was. */
+export type QueueSettingsRecord = {
+  at: string;
+  op: "queue";
+  name: string;
+  paused?: boolean;
+  concurrency?: number;
 };
 
 /** A worker is alive. */
@@ -241,6 +256,7 @@ export type QueueRecord =
   | RetryRecord
   | ReadyRecord
   | ConfigRecord
+  | QueueSettingsRecord
   | WorkerRecord
   | HeartbeatRecord
   | StopRecord
@@ -361,15 +377,27 @@ export function configRecord(at: string, key: ConfigKey, value: unknown): Config
   return { at, op: "config", key, value };
 }
 
-/** A worker process started. */
+/** A worker process started; `queues` when it claims only from those. */
 export function workerRecord(
   at: string,
   worker: string,
   pid: number,
   host: string,
   pstart: string | null,
+  queues: string[] | null = null,
 ): WorkerRecord {
-  return { at, op: "worker", worker, pid, host, pstart };
+  return queues === null
+    ? { at, op: "worker", worker, pid, host, pstart }
+    : { at, op: "worker", worker, pid, host, pstart, queues };
+}
+
+/** A named queue's settings changed. */
+export function queueSettingsRecord(
+  at: string,
+  name: string,
+  settings: { paused?: boolean; concurrency?: number },
+): QueueSettingsRecord {
+  return { at, op: "queue", name, ...settings };
 }
 
 /** A worker is alive. */
@@ -397,6 +425,7 @@ export function jobSnapshotRecord(job: StoredJob): JobSnapshotRecord {
   // Fields at their default are left out: a pending job's line stays short and quick to load.
   const record: JobSnapshotRecord = {
     op: "job",
+    ...(job.queue === DEFAULT_QUEUE ? {} : { queue: job.queue }),
     id: job.id,
     command: job.command,
     state: job.state,

@@ -16,6 +16,7 @@ import {
   type EnqueueRecord,
   type JobSnapshotRecord,
   type QueueRecord,
+  type QueueSettingsRecord,
   type ReadyRecord,
   type RetryRecord,
   type RunEndRecord,
@@ -23,7 +24,14 @@ import {
   type WorkerEventRecord,
   type WorkerRecord,
 } from "./records.ts";
-import { moveJob, offerJob, putJob, type QueueState, type WorkerEntry } from "./state.ts";
+import {
+  DEFAULT_QUEUE,
+  moveJob,
+  offerJob,
+  putJob,
+  type QueueState,
+  type WorkerEntry,
+} from "./state.ts";
 
 /** A queue record as read back, with its sequence number. */
 type Read<R> = R & { seq: number };
@@ -56,6 +64,8 @@ export function applyRecord(state: QueueState, record: JournalRecord): void {
       return applyReady(state, r);
     case "config":
       return applyConfig(state, r);
+    case "queue":
+      return applyQueueSettings(state, r);
     case "worker":
       return applyWorker(state, r);
     case "heartbeat":
@@ -95,6 +105,7 @@ function applyEnqueue(state: QueueState, r: Read<EnqueueRecord>): void {
     exit_code: null,
     last_error: null,
     worker_id: null,
+    queue: r.queue ?? DEFAULT_QUEUE,
     depends_on: r.depends_on ?? [],
     unique_key: r.unique_key ?? null,
     cancel_requested_at: null,
@@ -129,6 +140,7 @@ function applySnapshotJob(state: QueueState, r: Read<JobSnapshotRecord>): void {
     exit_code: r.exit_code ?? null,
     last_error: r.last_error ?? null,
     worker_id: r.worker_id ?? null,
+    queue: r.queue ?? DEFAULT_QUEUE,
     depends_on: r.depends_on ?? [],
     unique_key: r.unique_key ?? null,
     cancel_requested_at: r.cancel_requested_at ?? null,
@@ -297,6 +309,14 @@ function applyConfig(state: QueueState, r: Read<ConfigRecord>): void {
   (state.config as unknown as Record<string, unknown>)[r.key] = sanitizeStoredValue(r.key, r.value);
 }
 
+function applyQueueSettings(state: QueueState, r: Read<QueueSettingsRecord>): void {
+  const settings = state.queues.get(r.name) ?? { paused: false, concurrency: 0 };
+  if (r.paused !== undefined) settings.paused = r.paused;
+  if (r.concurrency !== undefined) settings.concurrency = r.concurrency;
+  if (!settings.paused && settings.concurrency === 0) state.queues.delete(r.name);
+  else state.queues.set(r.name, settings);
+}
+
 function applyWorker(state: QueueState, r: Read<WorkerRecord>): void {
   const at = r.at ?? "";
   const started = r.started_at ?? at;
@@ -311,6 +331,7 @@ function applyWorker(state: QueueState, r: Read<WorkerRecord>): void {
     heartbeat,
     heartbeatMs: Date.parse(heartbeat),
     job: r.job ?? null,
+    queues: r.queues ?? null,
     stop: r.stop ?? null,
     ended_at: r.ended_at ?? null,
     reason: r.reason ?? null,

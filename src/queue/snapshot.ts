@@ -6,7 +6,13 @@
 
 import { CONFIG_KEYS, DEFAULT_CONFIG } from "./config.ts";
 import type { StoredJob } from "./job.ts";
-import { configRecord, jobSnapshotRecord, type QueueRecord, type WorkerRecord } from "./records.ts";
+import {
+  configRecord,
+  jobSnapshotRecord,
+  type QueueRecord,
+  queueSettingsRecord,
+  type WorkerRecord,
+} from "./records.ts";
 import type { QueueState, WorkerEntry } from "./state.ts";
 
 /** Stopped or lost workers are listed this long after they end. */
@@ -40,6 +46,10 @@ export function snapshotRecords(state: QueueState, nowMs: number): QueueRecord[]
       records.push(configRecord(new Date(nowMs).toISOString(), key, state.config[key]));
     }
   }
+  const at = new Date(nowMs).toISOString();
+  for (const [name, settings] of state.queues) {
+    records.push(queueSettingsRecord(at, name, { ...settings }));
+  }
   for (const worker of retainedWorkers(state, nowMs)) records.push(workerSnapshot(worker));
   const jobs = [...state.jobs.values()]
     .filter((job) => !isExpired(job, state.config.retention, nowMs))
@@ -62,6 +72,6 @@ function retainedWorkers(state: QueueState, nowMs: number): WorkerEntry[] {
 }
 
 function workerSnapshot(worker: WorkerEntry): WorkerRecord {
-  const { id, heartbeatMs: _ms, ...rest } = worker;
-  return { op: "worker", worker: id, ...rest };
+  const { id, heartbeatMs: _ms, queues, ...rest } = worker;
+  return { op: "worker", worker: id, ...rest, ...(queues === null ? {} : { queues }) };
 }

@@ -3,9 +3,18 @@
  * @module
  */
 
-import { ClaimQueue } from "./claim_queue.ts";
+import { QueueClaims } from "./claim_queue.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { isTerminal, JOB_STATES, type JobState, type StoredJob } from "./job.ts";
+
+/** A named queue's settings: paused queues are not claimed from; a cap of 0 means none. */
+export interface QueueSettings {
+  paused: boolean;
+  concurrency: number;
+}
+
+/** The name of the queue of jobs that name none. */
+export const DEFAULT_QUEUE = "default";
 
 /** A worker's lifecycle: `lost` means it vanished without recording its exit. */
 export type WorkerStatus = "running" | "stopping" | "stopped" | "lost";
@@ -26,6 +35,8 @@ export interface WorkerEntry {
   heartbeatMs: number;
   /** The job it is running, if any. */
   job: string | null;
+  /** The queues it claims from; `null` for every queue. */
+  queues: string[] | null;
   stop: StopMode | null;
   ended_at: string | null;
   reason: string | null;
@@ -38,8 +49,12 @@ export interface QueueState {
   config: Config;
   /** Jobs per state, kept up to date by every transition. */
   counts: Record<JobState, number>;
-  /** Claimable jobs in claim order, kept up to date by every transition. */
-  claims: ClaimQueue;
+  /** Claimable jobs in claim order, per queue, kept up to date by every transition. */
+  claims: QueueClaims;
+  /** Settings of the named queues that have any (paused, a concurrency cap). */
+  queues: Map<string, QueueSettings>;
+  /** Processing jobs per queue, for the concurrency caps. */
+  running: Map<string, number>;
   /** For each job, the jobs that depend on it. */
   dependents: Map<string, Set<string>>;
   /** The job holding each unique key: only jobs that are not terminal hold one. */
@@ -60,7 +75,9 @@ export function emptyQueueState(): QueueState {
     workers: new Map(),
     config: { ...DEFAULT_CONFIG },
     counts,
-    claims: new ClaimQueue(),
+    claims: new QueueClaims(),
+    queues: new Map(),
+    running: new Map(),
     dependents: new Map(),
     uniqueKeys: new Map(),
     cancelRequests: new Set(),
@@ -76,8 +93,16 @@ export function emptyQueueState(): QueueState {
 export function moveJob(state: QueueState, job: StoredJob, to: JobState): void {
   state.counts[job.state]--;
   state.counts[to]++;
+  if (job.state === "processing") countRunning(state, job.queue, -1);
+  if (to === "processing") countRunning(state, job.queue, 1);
   job.state = to;
   holdUniqueKey(state, job);
+}
+
+function countRunning(state: QueueState, queue: string, delta: number): void {
+  const n = (state.running.get(queue) ?? 0) + delta;
+  if (n > 0) state.running.set(queue, n);
+  else state.running.delete(queue);
 }
 
 /** Keeps the unique-key index right after a job changed state. */
@@ -109,8 +134,10 @@ export function offerJob(state: QueueState, job: StoredJob): void {
 export function putJob(state: QueueState, job: StoredJob): void {
   const previous = state.jobs.get(job.id);
   if (previous) state.counts[previous.state]--;
+  if (previous?.state === "processing") countRunning(state, previous.queue, -1);
   state.jobs.set(job.id, job);
   state.counts[job.state]++;
+  if (job.state === "processing") countRunning(state, job.queue, 1);
   offerJob(state, job);
   holdUniqueKey(state, job);
   for (const dependency of job.depends_on) {

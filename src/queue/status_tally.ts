@@ -10,13 +10,17 @@ import type { JournalRecord, RawRecord } from "../journal/mod.ts";
 import { JOB_STATES, type JobState } from "./job.ts";
 import { type QueueRecord, unhandled } from "./records.ts";
 import { applyRecord } from "./reducer.ts";
-import { emptyQueueState, type QueueState, type WorkerEntry } from "./state.ts";
+import { type QueueView, queueViews } from "./queue_view.ts";
+import { DEFAULT_QUEUE, emptyQueueState, type QueueState, type WorkerEntry } from "./state.ts";
 import type { JobCounts } from "./store.ts";
 import { readFields } from "./top_level_fields.ts";
 
 /** Fields each record type needs besides `op` and `id`. */
-/** `state` is there only in a waiting job's `enqueue`, where it comes before `id`. */
-const OP_AND_ID = ["op", "state", "id"] as const;
+/**
+ * `state` is there only in a waiting job's `enqueue`, and `queue` only when not the default: both
+ * come before `id`, so the first read stops there.
+ */
+const OP_AND_ID = ["op", "state", "queue", "id"] as const;
 const AT = ["at"] as const;
 const HELD_FIELDS = ["worker_id", "lease"] as const;
 const MORE_FIELDS: Partial<Record<QueueRecord["op"], readonly string[]>> = {
@@ -29,7 +33,8 @@ const MORE_FIELDS: Partial<Record<QueueRecord["op"], readonly string[]>> = {
   recover: ["lease", "state"],
   retry: ["state"],
 };
-const WORKER_OPS = new Set(["worker", "heartbeat", "stop", "exit", "lost"]);
+/** Records applied whole, by the reducer, to a state of workers and settings. */
+const SETTINGS_OPS = new Set(["worker", "heartbeat", "stop", "exit", "lost", "queue", "config"]);
 
 /** Running totals built from raw journal lines. */
 export class StatusTally {
@@ -38,6 +43,9 @@ export class StatusTally {
   #held = new Map<string, { lease: number; worker: string | null }>();
   #workers: QueueState = emptyQueueState();
   #counts: Record<JobState, number> = { ...emptyQueueState().counts };
+  /** The queue of every job not in the default one (completed ones too: a retry may move them). */
+  #queueOf = new Map<string, string>();
+  #queueCounts = new Map<string, Record<JobState, number>>();
 
   /** Applies one checked journal line. */
   apply(raw: RawRecord): void {
@@ -47,7 +55,7 @@ export class StatusTally {
     let at = readFields(line, OP_AND_ID, f, 1, "id");
     const op = f.get("op");
     if (op === undefined) return;
-    if (WORKER_OPS.has(op)) {
+    if (SETTINGS_OPS.has(op)) {
       applyRecord(this.#workers, JSON.parse(line) as JournalRecord);
       return;
     }
@@ -60,8 +68,10 @@ export class StatusTally {
     const current = this.#states.get(id);
     const kind = op as Exclude<
       QueueRecord["op"],
-      "worker" | "heartbeat" | "stop" | "exit" | "lost"
+      "worker" | "heartbeat" | "stop" | "exit" | "lost" | "queue" | "config"
     >;
+    const queue = f.get("queue");
+    if ((kind === "enqueue" || kind === "job") && queue !== undefined) this.#queueOf.set(id, queue);
     switch (kind) {
       case "enqueue":
         if (current === undefined) {
@@ -118,8 +128,6 @@ export class StatusTally {
         else this.#set(id, "pending");
         return;
       }
-      case "config":
-        return;
       default:
         return unhandled(kind);
     }
@@ -132,6 +140,11 @@ export class StatusTally {
     return { ...this.#counts, total };
   }
 
+  /** Counts per queue, with each queue's settings, as `status` shows them. */
+  queues(): QueueView[] {
+    return queueViews(this.#queueCounts, this.#workers.queues);
+  }
+
   /** Every known worker. */
   workers(): WorkerEntry[] {
     return [...this.#workers.workers.values()].map((w) => ({ ...w }));
@@ -142,10 +155,16 @@ export class StatusTally {
    * completed (a retry of a completed job).
    */
   #set(id: string, state: JobState, wasCompleted = false): void {
-    const previous = this.#states.get(id);
-    if (previous !== undefined) this.#counts[previous]--;
-    else if (wasCompleted) this.#counts.completed--;
+    const previous = this.#states.get(id) ?? (wasCompleted ? "completed" : undefined);
+    const queue = this.#queueOf.get(id) ?? DEFAULT_QUEUE;
+    let perQueue = this.#queueCounts.get(queue);
+    if (!perQueue) this.#queueCounts.set(queue, perQueue = emptyCounts());
+    if (previous !== undefined) {
+      this.#counts[previous]--;
+      perQueue[previous]--;
+    }
     this.#counts[state]++;
+    perQueue[state]++;
     // Nothing moves a completed job again (an id is never enqueued twice in one journal), so
     // only its count is kept: a long history costs no memory here.
     if (state === "completed") this.#states.delete(id);
@@ -169,4 +188,8 @@ function signOfLife(worker: WorkerEntry, line: string): void {
   if (at === undefined) return;
   worker.heartbeat = at;
   worker.heartbeatMs = Date.parse(at);
+}
+
+function emptyCounts(): Record<JobState, number> {
+  return { ...emptyQueueState().counts };
 }

@@ -7,6 +7,7 @@
 import type { Config, ConfigKey } from "./config.ts";
 import type { Job, JobState } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
+import type { QueueView } from "./queue_view.ts";
 import type { StopMode, WorkerEntry } from "./state.ts";
 
 /** Defaults an enqueue fills in from the caller's context. */
@@ -57,6 +58,15 @@ export interface WorkerRegistration {
   pid: number;
   host: string;
   pstart: string | null;
+  /** The queues it claims from; every queue when absent. */
+  queues?: string[];
+}
+
+/** A change to a named queue's settings. */
+export interface QueueChange {
+  paused?: boolean;
+  /** Most jobs of the queue running at once, across all workers; 0 for no cap. */
+  concurrency?: number;
 }
 
 /** Answers whether a worker process is alive: `undefined` when it cannot tell (other host). */
@@ -86,6 +96,7 @@ export interface RecoveryReport {
 /** Filters of `list`. */
 export interface JobFilter {
   state?: JobState;
+  queue?: string;
   limit?: number;
 }
 
@@ -162,11 +173,15 @@ export interface QueueStore {
    * Counts per state and every worker, as `status` shows them: for a process that needs nothing
    * else, the journal backend answers without building the jobs.
    */
-  summary(): Promise<{ jobs: JobCounts; workers: WorkerEntry[] }>;
+  summary(): Promise<{ jobs: JobCounts; workers: WorkerEntry[]; queues: QueueView[] }>;
   /** Every known worker. */
   listWorkers(): Promise<WorkerEntry[]>;
-  /** Epoch ms when the next waiting job becomes due, if any. */
-  nextDueTime(): Promise<number | undefined>;
+  /** Epoch ms when the next job not yet due becomes due (in a worker's queues), if any. */
+  nextDueTime(workerId?: string): Promise<number | undefined>;
+  /** Changes a named queue's settings (it need not have jobs yet). */
+  setQueue(name: string, change: QueueChange): Promise<QueueView>;
+  /** Every queue with jobs or settings, counted. */
+  listQueues(): Promise<QueueView[]>;
   /** Compacts the backend's storage now. */
   compact(): Promise<CompactionSummary>;
   /** Flushes and releases resources. */

@@ -38,12 +38,14 @@ export function makeWorkerId(): string {
  * @param home The queue home.
  * @param count How many.
  * @param detached Whether they outlive this process.
+ * @param queues The queues they claim from; every queue when absent.
  * @returns The started processes.
  */
 export async function spawnWorkers(
   home: string,
   count: number,
   detached: boolean,
+  queues?: string[],
 ): Promise<StartedWorker[]> {
   if (detached) await ensurePrivateDir(join(home, WORKERS_DIR));
   const { program, prefix } = selfCommand();
@@ -52,6 +54,7 @@ export async function spawnWorkers(
     const id = makeWorkerId();
     const logFile = detached ? workerLogPath(home, id) : null;
     const args = [...prefix, "worker", "run", "--home", home, "--id", id];
+    if (queues) args.push("--queue", queues.join(","));
     if (logFile) args.push("--log-file", logFile);
     // An attached worker reads a pipe from this process: when this process dies, even by
     // SIGKILL, the pipe closes and the worker drains instead of running on unattended.

@@ -22,6 +22,8 @@ export interface WorkerOptions {
   log: (line: string) => void;
   /** Milliseconds between SIGTERM and SIGKILL when killing a job. */
   killGraceMs?: number;
+  /** The queues it claims from; every queue when absent. */
+  queues?: string[];
 }
 
 /** Why a run is aborted: the worker stops now, or the job was canceled. */
@@ -74,6 +76,7 @@ export class Worker {
       pid: Deno.pid,
       host: hostName(),
       pstart: (await processStartTime(Deno.pid)) ?? null,
+      ...(this.#options.queues ? { queues: this.#options.queues } : {}),
     });
     log(`worker ${id} started (pid ${Deno.pid})`);
     // A journal change wakes an idle worker, and makes a busy one look for a cancel of its job.
@@ -137,7 +140,7 @@ export class Worker {
     }
     const config = await store.getConfig();
     let sleepMs = config.poll_interval * 1000;
-    const due = await store.nextDueTime();
+    const due = await store.nextDueTime(id);
     if (due !== undefined) sleepMs = Math.min(sleepMs, due - Date.now());
     await this.#wakeup.sleep(sleepMs);
   }

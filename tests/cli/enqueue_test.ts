@@ -174,8 +174,8 @@ const REFUSED: { args: string[]; message: string }[] = [
     message: 'Option --cwd: "HOME/no/such/dir" is not an existing directory',
   },
   {
-    args: ["--queue", "fast"],
-    message: 'Option --queue is not supported yet; see "queuectl enqueue --help"',
+    args: ["--queue", "no/slash"],
+    message: 'Option --queue must be 1-64 of A-Z a-z 0-9 . _ -, got "no/slash"',
   },
   { args: ["--after", "nope"], message: 'Option --after: no job with id "nope"' },
   {

@@ -44,6 +44,10 @@ Deno.test("every command's --json uses snake_case keys", async () => {
     await ok(home, ["enqueue", '{"id":"later","command":"true","run_at":"2099-01-01T00:00:00Z"}']);
     await run("cancel", ["cancel", "later"]);
     await run("retry", ["retry", "later"]);
+    await run("queue set", ["queue", "set", "slow", "--concurrency", "1"]);
+    await run("queue pause", ["queue", "pause", "slow"]);
+    await run("queue resume", ["queue", "resume", "slow"]);
+    await run("queue list", ["queue", "list"]);
     await run("dlq retry", ["dlq", "retry", "bad"]);
     await run("config get", ["config", "get"]);
     await run("config set", ["config", "set", "max-retries", "4"]);
