@@ -73,8 +73,15 @@ export async function randomWorkflowOp(
         max_retries: Math.floor(random() * 2),
         ...(dependencies.size > 0 ? { depends_on: [...dependencies] } : {}),
         ...(random() < 0.3 ? { unique_key: `key-${Math.floor(random() * 4)}` } : {}),
+        ...(random() < 0.5 ? { queue: pick(["default", "a", "b"])! } : {}),
       }], { cwd: "/tmp" });
-    } else if (r < 0.7) {
+    } else if (r < 0.5) {
+      const queue = pick(["default", "a", "b"])!;
+      await store.setQueue(
+        queue,
+        random() < 0.5 ? { paused: random() < 0.3 } : { concurrency: Math.floor(random() * 3) },
+      );
+    } else if (r < 0.75) {
       const open = jobs.filter((j) => !["completed", "dead", "canceled"].includes(j.state));
       if (open.length > 0) await store.cancel([pick(open)!.id]);
     } else {

@@ -228,7 +228,7 @@ Deno.test("a unique key held by an unfinished job adds nothing and answers that 
 });
 
 for (const seed of [1, 2, 3, 4, 5]) {
-  Deno.test(`random workflows (seed ${seed}): the status fast path and replay after compaction agree with the live state`, async () => {
+  Deno.test(`random workflows and queues (seed ${seed}): the status fast path and replay after compaction agree with the live state`, async () => {
     await withStore(async (store, clock, home) => {
       let s = seed;
       const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -240,6 +240,7 @@ for (const seed of [1, 2, 3, 4, 5]) {
         jobs: await from.listJobs(),
         counts: await from.countJobs(),
         workers: await from.listWorkers(),
+        queues: await from.listQueues(),
       });
       for (let step = 0; step < 250; step++) {
         const r = random();
@@ -257,6 +258,7 @@ for (const seed of [1, 2, 3, 4, 5]) {
       await fresh.close();
       assert.deepEqual(fast.jobs, live.counts, "status fast path");
       assert.deepEqual(fast.workers, live.workers);
+      assert.deepEqual(fast.queues, live.queues);
       await store.compact();
       const reopened = await JournalQueueStore.open(home, { now: clock.now });
       const replayed = await snapshot(reopened);
@@ -264,6 +266,7 @@ for (const seed of [1, 2, 3, 4, 5]) {
       await reopened.close();
       assert.deepEqual(replayed, live, "replay after compaction");
       assert.deepEqual(fastAfter.jobs, live.counts);
+      assert.deepEqual(fastAfter.queues, live.queues);
       const used = live.jobs.filter((j) => j.depends_on.length > 0 || j.state === "canceled");
       assert.ok(used.length > 5, `the workload used the new features (${used.length} jobs)`);
     });
