@@ -19,6 +19,13 @@ import {
   queueSetCommand,
 } from "./queue.ts";
 import { retryCommand } from "./retry.ts";
+import {
+  scheduleAddCommand,
+  scheduleListCommand,
+  schedulePauseCommand,
+  scheduleRemoveCommand,
+  scheduleResumeCommand,
+} from "./schedule.ts";
 import { showCommand } from "./show.ts";
 import { statusCommand } from "./status.ts";
 import { waitCommand } from "./wait.ts";
@@ -44,6 +51,11 @@ export const COMMANDS: CommandSpec[] = [
   queuePauseCommand,
   queueResumeCommand,
   queueSetCommand,
+  scheduleAddCommand,
+  scheduleListCommand,
+  scheduleRemoveCommand,
+  schedulePauseCommand,
+  scheduleResumeCommand,
   configGetCommand,
   configSetCommand,
   waitCommand,

@@ -7,6 +7,7 @@
  */
 
 import type { ConfigKey } from "./config.ts";
+import type { JobInput } from "./job_input.ts";
 import type { Attempt, AttemptOutcome, JobState, StoredJob } from "./job.ts";
 import { DEFAULT_QUEUE, type StopMode, type WorkerStatus } from "./state.ts";
 
@@ -212,6 +213,47 @@ export type QueueSettingsRecord = {
   concurrency?: number;
 };
 
+/**
+ * A schedule was added or replaced (`since`: ticks count from then on). After compaction, the whole
+ * of a schedule, with `paused` and `last_run`.
+ */
+export type ScheduleRecord = {
+  at: string;
+  op: "schedule";
+  name: string;
+  cron: string;
+  timezone: string;
+  /** The job each tick enqueues, as `enqueue` takes it (without id and run_at). */
+  job: JobInput;
+  since?: string;
+  paused?: boolean;
+  last_run?: string;
+};
+
+/** A schedule was paused or resumed; a resumed one counts ticks from then on (no backfill). */
+export type SchedulePauseRecord = {
+  at: string;
+  op: "schedule_pause";
+  name: string;
+  paused: boolean;
+};
+
+/** A schedule was removed (jobs it enqueued stay). */
+export type ScheduleRemoveRecord = {
+  at: string;
+  op: "schedule_remove";
+  name: string;
+};
+
+/** A schedule's tick fired; `id` is the job it enqueued, in the same transaction. */
+export type TickRecord = {
+  at: string;
+  op: "tick";
+  name: string;
+  tick: string;
+  id: string;
+};
+
 /** A worker is alive. */
 export type HeartbeatRecord = {
   at: string;
@@ -257,6 +299,10 @@ export type QueueRecord =
   | ReadyRecord
   | ConfigRecord
   | QueueSettingsRecord
+  | ScheduleRecord
+  | SchedulePauseRecord
+  | ScheduleRemoveRecord
+  | TickRecord
   | WorkerRecord
   | HeartbeatRecord
   | StopRecord
@@ -398,6 +444,36 @@ export function queueSettingsRecord(
   settings: { paused?: boolean; concurrency?: number },
 ): QueueSettingsRecord {
   return { at, op: "queue", name, ...settings };
+}
+
+/** A schedule was added or replaced. */
+export function scheduleRecord(
+  at: string,
+  name: string,
+  cron: string,
+  timezone: string,
+  job: JobInput,
+): ScheduleRecord {
+  return { at, op: "schedule", name, cron, timezone, job };
+}
+
+/** A schedule was paused or resumed. */
+export function schedulePauseRecord(
+  at: string,
+  name: string,
+  paused: boolean,
+): SchedulePauseRecord {
+  return { at, op: "schedule_pause", name, paused };
+}
+
+/** A schedule was removed. */
+export function scheduleRemoveRecord(at: string, name: string): ScheduleRemoveRecord {
+  return { at, op: "schedule_remove", name };
+}
+
+/** A schedule's tick fired, enqueueing job `id`. */
+export function tickRecord(at: string, name: string, tick: string, id: string): TickRecord {
+  return { at, op: "tick", name, tick, id };
 }
 
 /** A worker is alive. */

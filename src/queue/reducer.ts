@@ -66,6 +66,33 @@ export function applyRecord(state: QueueState, record: JournalRecord): void {
       return applyConfig(state, r);
     case "queue":
       return applyQueueSettings(state, r);
+    case "schedule":
+      return void state.schedules.set(r.name, {
+        name: r.name,
+        cron: r.cron,
+        timezone: r.timezone,
+        job: r.job,
+        paused: r.paused ?? state.schedules.get(r.name)?.paused ?? false,
+        since: r.since ?? r.at,
+        // A replaced schedule keeps its last tick: that one never fires twice.
+        last_run: r.last_run ?? state.schedules.get(r.name)?.last_run ?? null,
+      });
+    case "schedule_pause": {
+      const schedule = state.schedules.get(r.name);
+      if (!schedule || schedule.paused === r.paused) return;
+      schedule.paused = r.paused;
+      if (!r.paused) schedule.since = r.at;
+      return;
+    }
+    case "schedule_remove":
+      return void state.schedules.delete(r.name);
+    case "tick": {
+      const schedule = state.schedules.get(r.name);
+      if (schedule && (schedule.last_run === null || r.tick > schedule.last_run)) {
+        schedule.last_run = r.tick;
+      }
+      return;
+    }
     case "worker":
       return applyWorker(state, r);
     case "heartbeat":

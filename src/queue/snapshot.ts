@@ -11,6 +11,7 @@ import {
   jobSnapshotRecord,
   type QueueRecord,
   queueSettingsRecord,
+  scheduleRecord,
   type WorkerRecord,
 } from "./records.ts";
 import type { QueueState, WorkerEntry } from "./state.ts";
@@ -49,6 +50,15 @@ export function snapshotRecords(state: QueueState, nowMs: number): QueueRecord[]
   const at = new Date(nowMs).toISOString();
   for (const [name, settings] of state.queues) {
     records.push(queueSettingsRecord(at, name, { ...settings }));
+  }
+  for (const schedule of state.schedules.values()) {
+    const { name, cron, timezone, job, paused, since, last_run } = schedule;
+    records.push({
+      ...scheduleRecord(at, name, cron, timezone, job),
+      since,
+      ...(paused ? { paused } : {}),
+      ...(last_run === null ? {} : { last_run }),
+    });
   }
   for (const worker of retainedWorkers(state, nowMs)) records.push(workerSnapshot(worker));
   const jobs = [...state.jobs.values()]

@@ -6,11 +6,25 @@
 import { QueueClaims } from "./claim_queue.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { isTerminal, JOB_STATES, type JobState, type StoredJob } from "./job.ts";
+import type { JobInput } from "./job_input.ts";
 
 /** A named queue's settings: paused queues are not claimed from; a cap of 0 means none. */
 export interface QueueSettings {
   paused: boolean;
   concurrency: number;
+}
+
+/** A recurring job. */
+export interface Schedule {
+  name: string;
+  cron: string;
+  timezone: string;
+  job: JobInput;
+  paused: boolean;
+  /** Ticks after this instant count (added, replaced or resumed then): no backfill before. */
+  since: string;
+  /** The last tick that fired. */
+  last_run: string | null;
 }
 
 /** The name of the queue of jobs that name none. */
@@ -55,6 +69,8 @@ export interface QueueState {
   queues: Map<string, QueueSettings>;
   /** Processing jobs per queue, for the concurrency caps. */
   running: Map<string, number>;
+  /** Recurring jobs by name. */
+  schedules: Map<string, Schedule>;
   /** For each job, the jobs that depend on it. */
   dependents: Map<string, Set<string>>;
   /** The job holding each unique key: only jobs that are not terminal hold one. */
@@ -78,6 +94,7 @@ export function emptyQueueState(): QueueState {
     claims: new QueueClaims(),
     queues: new Map(),
     running: new Map(),
+    schedules: new Map(),
     dependents: new Map(),
     uniqueKeys: new Map(),
     cancelRequests: new Set(),

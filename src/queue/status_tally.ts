@@ -34,7 +34,19 @@ const MORE_FIELDS: Partial<Record<QueueRecord["op"], readonly string[]>> = {
   retry: ["state"],
 };
 /** Records applied whole, by the reducer, to a state of workers and settings. */
-const SETTINGS_OPS = new Set(["worker", "heartbeat", "stop", "exit", "lost", "queue", "config"]);
+const SETTINGS_OPS = new Set([
+  "worker",
+  "heartbeat",
+  "stop",
+  "exit",
+  "lost",
+  "queue",
+  "config",
+  "schedule",
+  "schedule_pause",
+  "schedule_remove",
+  "tick",
+]);
 
 /** Running totals built from raw journal lines. */
 export class StatusTally {
@@ -68,7 +80,17 @@ export class StatusTally {
     const current = this.#states.get(id);
     const kind = op as Exclude<
       QueueRecord["op"],
-      "worker" | "heartbeat" | "stop" | "exit" | "lost" | "queue" | "config"
+      | "worker"
+      | "heartbeat"
+      | "stop"
+      | "exit"
+      | "lost"
+      | "queue"
+      | "config"
+      | "schedule"
+      | "schedule_pause"
+      | "schedule_remove"
+      | "tick"
     >;
     const queue = f.get("queue");
     if ((kind === "enqueue" || kind === "job") && queue !== undefined) this.#queueOf.set(id, queue);

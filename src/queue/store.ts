@@ -8,6 +8,7 @@ import type { Config, ConfigKey } from "./config.ts";
 import type { Job, JobState } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
 import type { QueueView } from "./queue_view.ts";
+import type { ScheduleSpec, ScheduleView } from "./schedules.ts";
 import type { StopMode, WorkerEntry } from "./state.ts";
 
 /** Defaults an enqueue fills in from the caller's context. */
@@ -182,6 +183,19 @@ export interface QueueStore {
   setQueue(name: string, change: QueueChange): Promise<QueueView>;
   /** Every queue with jobs or settings, counted. */
   listQueues(): Promise<QueueView[]>;
+  /** Adds a recurring job; an existing name is refused unless `replace`. */
+  addSchedule(spec: ScheduleSpec, replace: boolean): Promise<ScheduleView>;
+  /** Removes a schedule (the jobs it enqueued stay); `NotFoundError` for an unknown name. */
+  removeSchedule(name: string): Promise<void>;
+  /** Pauses or resumes a schedule; a resumed one does not backfill. */
+  pauseSchedule(name: string, paused: boolean): Promise<ScheduleView>;
+  /** Every schedule, with its next tick. */
+  listSchedules(): Promise<ScheduleView[]>;
+  /**
+   * Enqueues the job of every tick that is due, each exactly once however many processes call
+   * this; returns the ids enqueued. Workers call it on every tick of theirs.
+   */
+  fireSchedules(): Promise<string[]>;
   /** Compacts the backend's storage now. */
   compact(): Promise<CompactionSummary>;
   /** Flushes and releases resources. */

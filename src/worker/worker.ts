@@ -250,6 +250,10 @@ export class Worker {
       if (self?.status === "stopping") this.requestStop(self.stop ?? "drain");
       await this.#checkCancel();
       await this.#recover();
+      // Recurring jobs: whichever worker comes first enqueues a due tick, exactly once.
+      const fired = await this.#options.store.fireSchedules();
+      for (const id of fired) this.#options.log(`schedule tick: enqueued ${id}`);
+      if (fired.length > 0) this.#wakeup.notify();
     } catch (error) {
       this.#options.log(`worker tick failed: ${messageOf(error)}`);
     } finally {
