@@ -12,6 +12,8 @@ async function canonicalState(store: JournalQueueStore): Promise<string> {
     counts: await store.countJobs(),
     config: await store.getConfig(),
     workers: await store.listWorkers(),
+    queues: await store.listQueues(),
+    schedules: await store.listSchedules(),
   });
 }
 
@@ -107,6 +109,18 @@ async function workload(
     await step(() => store.settle(held, { ...failure(143), canceled: true }));
   }
   await step(() => store.retry({ state: "canceled" }));
+  // Queues and schedules: settings, a tick that enqueues its job in the same transaction.
+  await step(() => store.setQueue("backups", { concurrency: 1, paused: true }));
+  await step(() => store.enqueue([{ id: "q1", command: "true", queue: "backups" }], ctx));
+  await step(() =>
+    store.addSchedule(
+      { name: "m", cron: "* * * * *", timezone: "UTC", job: { command: "x" } },
+      false,
+    )
+  );
+  clock.advance(60);
+  await step(() => store.fireSchedules());
+  await step(() => store.pauseSchedule("m", true));
   await step(() => store.requestStop("drain"));
   await step(() => store.workerExited("w1"));
   return states;
