@@ -48,6 +48,21 @@ Deno.test("every command's --json uses snake_case keys", async () => {
     await run("queue pause", ["queue", "pause", "slow"]);
     await run("queue resume", ["queue", "resume", "slow"]);
     await run("queue list", ["queue", "list"]);
+    await run("schedule add", [
+      "schedule",
+      "add",
+      "nightly",
+      "--cron",
+      "0 3 * * *",
+      "--job",
+      '{"command":"true","env":{"MY_VAR":"1"}}',
+      "--timezone",
+      "UTC",
+    ]);
+    await run("schedule pause", ["schedule", "pause", "nightly"]);
+    await run("schedule resume", ["schedule", "resume", "nightly"]);
+    await run("schedule list", ["schedule", "list"]);
+    await run("schedule remove", ["schedule", "remove", "nightly"]);
     await run("dlq retry", ["dlq", "retry", "bad"]);
     await run("config get", ["config", "get"]);
     await run("config set", ["config", "set", "max-retries", "4"]);
