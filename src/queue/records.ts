@@ -271,8 +271,9 @@ export function enqueueRecord(
   fields: EnqueueFields,
   waiting = false,
 ): EnqueueRecord {
+  // `state` before `id`: the status fast path (status_tally.ts) stops reading a line at `id`.
   return waiting
-    ? { at, op: "enqueue", ...fields, state: "waiting" }
+    ? { at, op: "enqueue", state: "waiting", ...fields }
     : { at, op: "enqueue", ...fields };
 }
 
