@@ -53,11 +53,13 @@ Deno.test("a canceled running job: its processes are killed, the run is recorded
   await withQueue(async (home) => {
     const shellPid = join(home, "shell.pid");
     const childPid = join(home, "child.pid");
+    const escapeePid = join(home, "escapee.pid");
     await ok(home, [
       "enqueue",
       JSON.stringify({
         id: "long",
-        command: `echo $$ > ${shellPid}; sleep 300 & echo $! > ${childPid}; wait`,
+        command: `echo $$ > ${shellPid}; sleep 300 & echo $! > ${childPid}; ` +
+          `setsid sleep 300 & echo $! > ${escapeePid}; wait`,
         priority: 1,
         max_retries: 3,
         unique_key: "long-key",
@@ -68,6 +70,8 @@ Deno.test("a canceled running job: its processes are killed, the run is recorded
     await ok(home, ["worker", "start"]);
     const shell = await readPid(shellPid);
     const child = await readPid(childPid);
+    const escapee = await readPid(escapeePid);
+    for (const pid of [shell, child, escapee]) assert.ok(await processAlive(pid), `${pid} runs`);
     assert.equal(await stateOf(home, "long"), "processing");
     assert.equal(await stateOf(home, "after"), "waiting");
 
@@ -81,6 +85,7 @@ Deno.test("a canceled running job: its processes are killed, the run is recorded
     assert.equal(cancel.stdout, "long canceled: its worker is killing it\n");
     await assertGone(shell, "the job's shell", 5_000);
     await assertGone(child, "the job's child", 5_000);
+    await assertGone(escapee, "a process that left the job's group (setsid)", 5_000);
 
     const wait = await queuectl(home, ["wait", "long", "--timeout", "20"]);
     assert.equal(wait.code, 1, `wait on a canceled job exits 1: ${wait.stderr}`);
