@@ -87,7 +87,10 @@ export class Consequences {
   /** Whether every dependency of these is completed (or decided so in this transaction). */
   allCompleted(dependencies: Iterable<string>): boolean {
     for (const dependency of dependencies) {
-      if (this.stateOf(dependency) !== "completed") return false;
+      const state = this.stateOf(dependency);
+      // A dependency no longer in the queue completed: only completed jobs are dropped
+      // (retention, at compaction), and a dependency had to exist when its dependent came.
+      if (state !== undefined && state !== "completed") return false;
     }
     return true;
   }
