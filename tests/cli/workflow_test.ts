@@ -262,6 +262,25 @@ Deno.test("a retry of both dependencies together brings the dependent back, in e
   }
 });
 
+Deno.test("a completed dependency dropped by retention at compaction still counts as completed", async () => {
+  await withQueue(async (home) => {
+    const go = join(home, "go");
+    await ok(home, ["config", "set", "retention", "0"]);
+    await ok(home, ["enqueue", "--id", "a", "--", "true"]);
+    await ok(home, ["enqueue", "--id", "b", "--", `while [ ! -e ${go} ]; do sleep 0.05; done`]);
+    await ok(home, ["enqueue", "--id", "c", "--after", "a", "--after", "b", "--", "true"]);
+    await ok(home, ["worker", "start", "--count", "2"]);
+    assert.equal((await queuectl(home, ["wait", "a", "--timeout", "20"])).code, 0);
+    await ok(home, ["compact"]);
+    assert.equal((await queuectl(home, ["show", "a"])).code, 3, "a was dropped");
+    assert.equal(await stateOf(home, "c"), "waiting");
+    await Deno.writeTextFile(go, "");
+    const wait = await queuectl(home, ["wait", "c", "--timeout", "20"]);
+    assert.equal(wait.code, 0, wait.stderr);
+    await ok(home, ["worker", "stop"]);
+  });
+});
+
 Deno.test("cancel of a pending or waiting job cancels what waits for it; retry --all-canceled brings them back", async () => {
   await withQueue(async (home) => {
     const enqueue = (id: string, ...after: string[]) =>
