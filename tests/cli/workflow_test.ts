@@ -187,6 +187,7 @@ Deno.test("a dead job cancels its dependents down the chain; retrying it brings 
     assert.equal(c.state, "canceled");
     assert.equal(c.last_error, "dependency b is canceled");
     assert.deepEqual([b.attempts, c.attempts], [0, 0], "neither ran");
+    await ok(home, ["compact"]); // what canceled them is remembered across compaction
 
     await Deno.writeTextFile(marker, "");
     assert.equal(
@@ -327,6 +328,7 @@ Deno.test("cancel of a pending or waiting job cancels what waits for it; retry -
 Deno.test("unique keys: a duplicate gets the unfinished job's id; a finished job frees the key; in a batch the first wins", async () => {
   await withQueue(async (home) => {
     const first = (await ok(home, ["enqueue", "--unique-key", "nightly", "--", "true"])).trim();
+    await ok(home, ["compact"]); // the key is held across compaction
     const again = await queuectl(home, ["enqueue", "--unique-key", "nightly", "--", "echo other"]);
     assert.deepEqual([again.code, again.stdout, again.stderr], [0, `${first}\n`, ""]);
     const asJson = await json<JobJson & { duplicate?: boolean }>(home, [
