@@ -69,6 +69,7 @@ export function planRetry(
   const targets = new Set(jobs.map((job) => job.id));
   const effects = new Consequences(state, at);
   const records: QueueRecord[] = [];
+  const decided = new Map<string, JobState>();
   for (const job of jobs) {
     let waiting = false;
     for (const dependency of job.depends_on) {
@@ -94,11 +95,13 @@ export function planRetry(
       );
     }
     records.push(retryRecord(at, job.id, waiting));
-    effects.revived(job.id, waiting ? "waiting" : "pending");
+    decided.set(job.id, waiting ? "waiting" : "pending");
   }
+  effects.revived(decided);
   const revived = [...targets];
   for (const record of effects.records) {
-    if (record.op === "retry" && !targets.has(record.id)) revived.push(record.id);
+    // Not one canceled again at once because another dependency still holds it.
+    if (record.op === "retry" && effects.stateOf(record.id) === "waiting") revived.push(record.id);
   }
   return {
     records: [...records, ...effects.records.filter((r) => !targets.has(r.id))],

@@ -2,8 +2,9 @@
  * What a job's end means for the jobs that depend on it, decided in the same transaction: a
  * completed job makes waiting dependents whose other dependencies completed `ready`; a dead or
  * canceled job cancels its waiting dependents, down the chain; a retried job brings back the jobs
- * its end canceled. Pure: it reads the state as it was before the transaction and the outcomes
- * already decided in it, and returns records.
+ * its end canceled, except that one still held by another dead or canceled dependency is canceled
+ * again at once, naming that one. Pure: it reads the state as it was before the transaction and the
+ * outcomes already decided in it, and returns records.
  * @module
  */
 
@@ -24,6 +25,8 @@ export class Consequences {
   #at: string;
   /** States decided in this transaction, not yet applied. */
   #decided = new Map<string, JobState>();
+  /** For jobs canceled in this transaction by a dependency: the job whose end began it. */
+  #roots = new Map<string, string>();
   readonly records: (CancelRecord | ReadyRecord | RetryRecord)[] = [];
 
   constructor(state: QueueState, at: string) {
@@ -48,26 +51,56 @@ export class Consequences {
   }
 
   /**
-   * Records that a job runs again (retry), and brings back the jobs its end canceled.
-   * @param id The job.
-   * @param to `pending` or `waiting`.
+   * Records that jobs run again (retry), and brings back the jobs their ends canceled. One that
+   * another dependency still holds (dead or canceled, and not retried here) is canceled again
+   * at once, naming that one, so that a retry of that one brings it back.
+   * @param jobs Each retried job and its new state, `pending` or `waiting`.
    */
-  revived(id: string, to: JobState): void {
-    this.#decided.set(id, to);
-    for (const job of this.#state.jobs.values()) {
-      if (job.state !== "canceled" || job.canceled_by !== id || this.#decided.has(job.id)) continue;
+  revived(jobs: ReadonlyMap<string, JobState>): void {
+    // All first: a job retried here does not hold back a dependent of another one retried here.
+    for (const [id, to] of jobs) this.#decided.set(id, to);
+    // In enqueue order, a job's dependencies are decided before it.
+    const canceled = [...this.#state.jobs.values()]
+      .filter((job) =>
+        job.state === "canceled" && job.canceled_by !== null && jobs.has(job.canceled_by) &&
+        !this.#decided.has(job.id)
+      )
+      .sort((a, b) => a.order - b.order);
+    for (const job of canceled) {
       // Something it waits for, at least the retried job, is not completed: it waits again.
       this.#decided.set(job.id, "waiting");
-      this.records.push(retryRecord(this.#at, job.id, true, id));
+      this.records.push(retryRecord(this.#at, job.id, true, job.canceled_by!));
+      const holder = job.depends_on.find((dependency) => {
+        const state = this.stateOf(dependency);
+        return state === "dead" || state === "canceled";
+      });
+      if (holder === undefined) continue;
+      const root = this.#rootOf(holder);
+      this.#decided.set(job.id, "canceled");
+      this.#roots.set(job.id, root);
+      this.records.push(
+        cancelRecord(this.#at, job.id, `dependency ${holder} is ${this.stateOf(holder)}`, root),
+      );
     }
   }
 
   /** Whether every dependency of these is completed (or decided so in this transaction). */
   allCompleted(dependencies: Iterable<string>): boolean {
     for (const dependency of dependencies) {
-      if (this.stateOf(dependency) !== "completed") return false;
+      const state = this.stateOf(dependency);
+      // A dependency no longer in the queue completed: only completed jobs are dropped
+      // (retention, at compaction), and a dependency had to exist when its dependent came.
+      if (state !== undefined && state !== "completed") return false;
     }
     return true;
+  }
+
+  /** The job whose retry brings back the dependents of this dead or canceled one. */
+  #rootOf(id: string): string {
+    const decided = this.#roots.get(id);
+    if (decided !== undefined) return decided;
+    const job = this.#state.jobs.get(id);
+    return this.#decided.has(id) || job?.state !== "canceled" ? id : job.canceled_by ?? id;
   }
 
   #readyDependents(id: string): void {
@@ -85,6 +118,7 @@ export class Consequences {
     for (const dependentId of this.#state.dependents.get(id) ?? []) {
       if (this.stateOf(dependentId) !== "waiting") continue;
       this.#decided.set(dependentId, "canceled");
+      this.#roots.set(dependentId, root);
       this.records.push(
         cancelRecord(this.#at, dependentId, `dependency ${id} is ${state}`, root),
       );

@@ -184,6 +184,8 @@ Deno.test("every command has --help, and the overview lists them", async () => {
       ["list"],
       ["show"],
       ["logs"],
+      ["cancel"],
+      ["retry"],
       ["dlq", "list"],
       ["dlq", "retry"],
       ["config", "get"],
