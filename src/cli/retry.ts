@@ -32,16 +32,17 @@ Examples:
     if (dead && canceled) {
       throw usageError(retryCommand, "Give --all-dead or --all-canceled, not both");
     }
-    const jobs = await context.withStore(async (store) => {
+    const retried = await context.withStore(async (store) => {
       const target = args.length > 0
         ? { ids: args }
         : { state: dead ? "dead" as const : "canceled" as const };
-      const ids = await store.retry(target);
-      return await Promise.all(ids.map((id) => store.getJob(id)));
+      const retried = await store.retry(target);
+      // With --json, the jobs as they are now (a worker may have claimed one already).
+      return context.json ? await Promise.all(retried.map(({ id }) => store.getJob(id))) : retried;
     });
-    if (context.json) context.out.json(jobs);
-    else if (jobs.length === 0) context.out.note("nothing to retry");
-    else for (const job of jobs) context.out.line(`${job.id} is ${job.state} again`);
+    if (context.json) context.out.json(retried);
+    else if (retried.length === 0) context.out.note("nothing to retry");
+    else for (const job of retried) context.out.line(`${job.id} is ${job.state} again`);
     return 0;
   },
 };

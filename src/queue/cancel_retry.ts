@@ -10,7 +10,7 @@ import { Consequences } from "./consequences.ts";
 import type { JobState, StoredJob } from "./job.ts";
 import { cancelRecord, type QueueRecord, retryRecord } from "./records.ts";
 import type { QueueState } from "./state.ts";
-import type { CancelReport } from "./store.ts";
+import type { CancelReport, RetriedJob } from "./store.ts";
 
 const CANCELABLE: readonly JobState[] = ["pending", "waiting", "failed", "processing"];
 
@@ -55,7 +55,7 @@ export function planCancel(
  * @param ids The jobs (duplicates are ignored).
  * @param at The time (ISO 8601).
  * @param from The states a retry applies to here (`dlq retry`: only dead).
- * @returns The records and the ids brought back (dependents included).
+ * @returns The records, and every job brought back (dependents included) with its new state.
  * @throws {NotFoundError} for an unknown id; {@linkcode ValidationError} for a job in another
  *   state, a dependency that is dead or canceled, or a unique key another job holds now.
  */
@@ -64,7 +64,7 @@ export function planRetry(
   ids: string[],
   at: string,
   from: readonly JobState[] = ["dead", "canceled", "completed"],
-): { records: QueueRecord[]; revived: string[] } {
+): { records: QueueRecord[]; revived: RetriedJob[] } {
   const jobs = checkedJobs(state, ids, from, "retried");
   const targets = new Set(jobs.map((job) => job.id));
   const effects = new Consequences(state, at);
@@ -98,10 +98,15 @@ export function planRetry(
     decided.set(job.id, waiting ? "waiting" : "pending");
   }
   effects.revived(decided);
-  const revived = [...targets];
+  const revived: RetriedJob[] = [...decided].map(([id, to]) => ({
+    id,
+    state: to === "waiting" ? "waiting" : "pending",
+  }));
   for (const record of effects.records) {
     // Not one canceled again at once because another dependency still holds it.
-    if (record.op === "retry" && effects.stateOf(record.id) === "waiting") revived.push(record.id);
+    if (record.op === "retry" && effects.stateOf(record.id) === "waiting") {
+      revived.push({ id: record.id, state: "waiting" });
+    }
   }
   return {
     records: [...records, ...effects.records.filter((r) => !targets.has(r.id))],

@@ -57,6 +57,7 @@ import type {
   QueueStore,
   RecoveryOptions,
   RecoveryReport,
+  RetriedJob,
   RetryTarget,
   RunResult,
   SettleOutcome,
@@ -426,7 +427,7 @@ export class JournalQueueStore implements QueueStore {
     });
   }
 
-  async retry(target: RetryTarget): Promise<string[]> {
+  async retry(target: RetryTarget): Promise<RetriedJob[]> {
     return await this.#journal.transact((state) => {
       const ids = "ids" in target ? target.ids : idsInState(state, target.state);
       if (ids.length === 0) return { records: [], result: [] };

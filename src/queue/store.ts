@@ -50,6 +50,12 @@ export interface CancelReport {
   stopping: string[];
 }
 
+/** A job a retry brought back, and the state it got. */
+export interface RetriedJob {
+  id: string;
+  state: "pending" | "waiting";
+}
+
 /** Which jobs a retry takes: these ids, or every job in one state. */
 export type RetryTarget = { ids: string[] } | { state: "dead" | "canceled" };
 
@@ -155,9 +161,10 @@ export interface QueueStore {
   cancel(ids: string[]): Promise<CancelReport>;
   /**
    * Runs dead, canceled or completed jobs again, all checked first: pending (or waiting), attempts
-   * reset, history kept; the jobs their end canceled wait again. Returns every id brought back.
+   * reset, history kept; the jobs their end canceled wait again. Returns every job brought back,
+   * with the state this retry gave it.
    */
-  retry(target: RetryTarget): Promise<string[]>;
+  retry(target: RetryTarget): Promise<RetriedJob[]>;
   /** Running jobs of this worker whose cancel was asked for: the worker must kill them. */
   cancelRequests(workerId: string): Promise<string[]>;
   /** The current settings. */

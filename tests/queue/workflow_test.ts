@@ -103,7 +103,11 @@ Deno.test("a dead dependency cancels its dependents down the chain; its retry br
     assert.equal((await store.getJob("b")).last_error, "dependency a is dead");
     assert.equal((await store.getJob("c")).last_error, "dependency b is canceled");
     const revived = await store.retry({ ids: ["a"] });
-    assert.deepEqual(revived.sort(), ["a", "b", "c"]);
+    assert.deepEqual(revived, [
+      { id: "a", state: "pending" },
+      { id: "b", state: "waiting" },
+      { id: "c", state: "waiting" },
+    ]);
     assert.deepEqual(await states(store, "a", "b", "c"), ["pending", "waiting", "waiting"]);
     assert.equal((await store.getJob("a")).attempts, 0);
     assert.equal((await store.getJob("a")).history.length, 1, "history kept");
@@ -196,7 +200,7 @@ Deno.test("retry runs a completed, dead or canceled job again, attempts reset, h
     assert.equal((await store.getJob("a")).runs, 2);
     await store.enqueue([{ id: "c1", command: "true" }, { id: "c2", command: "true" }], ctx);
     await store.cancel(["c1", "c2"]);
-    assert.deepEqual((await store.retry({ state: "canceled" })).sort(), ["c1", "c2"]);
+    assert.deepEqual((await store.retry({ state: "canceled" })).map((r) => r.id), ["c1", "c2"]);
     assert.deepEqual(await store.retry({ state: "dead" }), []);
   });
 });
