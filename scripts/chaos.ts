@@ -130,6 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       whileRunning: 0,
       longWhileRunning: 0,
       completedAnyway: 0,
+      byRecovery: 0,
       refused: 0,
       killMs: { p50: 0, max: 0 },
     },
@@ -292,7 +293,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
   })();
   // Cancels, from this process (never killed, so every acknowledgement is seen): random ones
-  // spread over the chaos, and every long job once it runs, until the drain is over.
+  // spread over the chaos (late ones, when the queue is slow, go on into the drain), and every
+  // long job once it runs, until the drain is over.
   const cancelStore = await JournalQueueStore.open(home);
   const canceller = new Canceller(
     cancelStore,
@@ -305,7 +307,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     let nextRandom = started + gapMs / 2;
     let done = 0;
     while (!drained && Date.now() < deadline) {
-      if (done < randomCancels && Date.now() >= nextRandom && Date.now() < chaosEnds) {
+      if (done < randomCancels && Date.now() >= nextRandom) {
         await canceller.cancelRandomJob(acked, (id) => longJobs.has(id));
         done++;
         nextRandom += gapMs;

@@ -39,6 +39,8 @@ export type QueuectlRunner = (args: string[]) => Promise<Deno.CommandOutput>;
 const PICKS = ["running", "waiting", "pending", "recent"] as const;
 /** How many of the latest acknowledged jobs a `recent` pick chooses from. */
 const RECENT = 40;
+/** How many jobs of a state a pick lists, newest first. */
+const LISTED = 200;
 
 /** Cancels jobs and keeps the record of every cancel. */
 export class Canceller {
@@ -82,11 +84,13 @@ export class Canceller {
       acked.has(job.id) && !this.#targeted.has(job.id) && !(pick === "running" && isLong(job.id));
     let candidates: string[] = [];
     if (pick === "running" || pick === "waiting") {
-      candidates = (await this.#store.listJobs({ state: pick === "running" ? "processing" : pick }))
+      const state = pick === "running" ? "processing" : pick;
+      candidates = (await this.#store.listJobs({ state, limit: LISTED }))
         .filter(eligible).map((job) => job.id);
     } else if (pick === "pending") {
-      const failed = await this.#store.listJobs({ state: "failed" });
-      const pending = await this.#store.listJobs({ state: "pending" });
+      const failed = await this.#store.listJobs({ state: "failed", limit: LISTED });
+      // Newest first: the far-future filler, enqueued before everything, is left out.
+      const pending = await this.#store.listJobs({ state: "pending", limit: LISTED });
       candidates = [...failed, ...pending].filter(eligible).map((job) => job.id);
     }
     let chosen: CancelEvent["pick"] = pick;

@@ -100,6 +100,8 @@ export interface ChaosCounts {
     longWhileRunning: number;
     /** Of those, ended `completed`: done before their worker noticed. */
     completedAnyway: number;
+    /** Of those, recorded canceled by the recovery of their killed worker's run. */
+    byRecovery: number;
     refused: number;
     /** From the cancel's acknowledgement to the record of the killed run, in ms. */
     killMs: { p50: number; max: number };
@@ -133,6 +135,7 @@ export function checkChaos(outcome: ChaosOutcome): { violations: string[]; count
       whileRunning: 0,
       longWhileRunning: 0,
       completedAnyway: 0,
+      byRecovery: 0,
       refused: 0,
       killMs: { p50: 0, max: 0 },
     },
@@ -143,16 +146,29 @@ export function checkChaos(outcome: ChaosOutcome): { violations: string[]; count
   for (const id of effects.overlaps) v.push(`job ${id} ran while another run of it held its lock`);
   for (const line of effects.malformed) v.push(`effects line not understood: ${line}`);
 
+  const dependents = new Map<string, string[]>();
+  for (const job of workload) {
+    for (const d of job.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), job.id]);
+  }
   const cancelOf = new Map<string, CancelEvent>();
   for (const event of cancels) {
     if (cancelOf.has(event.id)) v.push(`job ${event.id} was targeted by two cancels`);
     cancelOf.set(event.id, event);
     counts.cancels.cascaded += event.cascaded.length;
+    const downstream = reachable(dependents, event.id);
+    for (const id of event.cascaded) {
+      if (!downstream.has(id)) {
+        v.push(`cancel of ${event.id} also canceled ${id}, not its dependent`);
+      } else if (jobs.get(id)?.state !== "canceled") {
+        v.push(`cancel of ${event.id} reported ${id} canceled, which ended ${jobs.get(id)?.state}`);
+      }
+    }
     if (event.outcome === "error") v.push(`cancel of ${event.id} failed: ${event.error}`);
     if (event.outcome === "refused") counts.cancels.refused++;
     if (event.outcome === "canceled") counts.cancels.canceledAtOnce++;
   }
   const killMs: number[] = [];
+  const recovered: string[] = [];
   // What each job ended as, as far as its dependents are concerned.
   const ended = new Map<string, End>();
   for (const planJob of workload) {
@@ -237,19 +253,33 @@ export function checkChaos(outcome: ChaosOutcome): { violations: string[]; count
 
     checkRuns(v, counts, planJob, job, starts, killedWorkers);
     checkDependencies(v, counts, planJob, starts, ended, effects);
-    if (cancel) checkAfterCancel(v, killMs, job, cancel, starts, ends);
+    if (cancel) checkAfterCancel(v, killMs, recovered, job, cancel, starts, ends);
     if (planJob.long && ends.length > 0) {
       v.push(
         `long job ${id} ran to its end (${cancel ? `canceled: ${cancel.outcome}` : "no cancel"})`,
       );
     }
   }
+  counts.cancels.byRecovery = recovered.length;
   killMs.sort((a, b) => a - b);
   counts.cancels.killMs = {
     p50: killMs[Math.floor(killMs.length / 2)] ?? 0,
     max: killMs[killMs.length - 1] ?? 0,
   };
   return { violations: v, counts };
+}
+
+/** Every job that depends, directly or not, on `id`. */
+function reachable(dependents: ReadonlyMap<string, string[]>, id: string): Set<string> {
+  const found = new Set<string>();
+  const stack = [...(dependents.get(id) ?? [])];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (found.has(next)) continue;
+    found.add(next);
+    stack.push(...(dependents.get(next) ?? []));
+  }
+  return found;
 }
 
 /** Attempts and runs: none twice, none more than counted, a run again only after a loss. */
@@ -350,6 +380,7 @@ function checkDependencies(
 function checkAfterCancel(
   v: string[],
   killMs: number[],
+  recovered: string[],
   job: Job,
   cancel: CancelEvent,
   starts: Stamp[],
@@ -396,6 +427,7 @@ function checkAfterCancel(
     if (!(job.last_error ?? "").startsWith("canceled while running")) {
       v.push(`job ${id}, canceled while running, has last_error ${JSON.stringify(job.last_error)}`);
     }
+    if (/^canceled while running; worker /.test(job.last_error ?? "")) recovered.push(id);
     const recordedMs = Date.parse(lastRun.finished_at);
     for (const s of lastEnds) {
       if (s.ms >= recordedMs + 1) {

@@ -230,3 +230,10 @@ Deno.test("chaos checks flag a lost job, a refusal without cause and an overlap"
     "no reason",
   ]);
 });
+
+Deno.test("chaos checks flag a cancel that reports canceling a job that is not its dependent", () => {
+  const found = violationsOf((m) => {
+    m.cancels[0]!.cascaded.push("b", "f");
+  });
+  assert.deepEqual(found, ["cancel of e-long also canceled b, not its dependent"]);
+});
