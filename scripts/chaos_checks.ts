@@ -186,6 +186,19 @@ export function checkChaos(outcome: ChaosOutcome): { violations: string[]; count
             `canceled or refused: ${reason}`,
         );
       }
+      // The dependency the refusal names must be one, and have ended as the refusal says.
+      const named = /dependency "([^"]+)" is (\w+);|no job with id "([^"]+)"/.exec(reason);
+      const [dependency, was] = named?.[3] ? [named[3], "refused"] : [named?.[1], named?.[2]];
+      if (
+        dependency !== undefined &&
+        (!planJob.dependsOn.includes(dependency) || ended.get(dependency) !== was)
+      ) {
+        v.push(
+          `job ${id} was refused at enqueue (${reason}), but ${dependency} ended ${
+            ended.get(dependency)
+          }`,
+        );
+      }
       continue;
     }
     if (!job) {

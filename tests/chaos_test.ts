@@ -229,6 +229,17 @@ Deno.test("chaos checks flag a lost job, a refusal without cause and an overlap"
     "job d was refused at enqueue, yet none of its dependencies ended dead, canceled or refused: " +
     "no reason",
   ]);
+  const reason = 'Job 2: field "depends_on": dependency "c" is dead; retry it first';
+  const misnamed = checkChaos({
+    workload: [planned("c"), planned("d", ["c"])],
+    jobs: new Map(),
+    acked: new Set(),
+    refused: new Map([["c", "?"], ["d", reason]]),
+    cancels: [],
+    effects: parseEffects(""),
+    killedWorkers: new Set(),
+  }).violations;
+  assert.ok(misnamed.includes(`job d was refused at enqueue (${reason}), but c ended refused`));
 });
 
 Deno.test("chaos checks flag a cancel that reports canceling a job that is not its dependent", () => {
