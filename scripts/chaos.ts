@@ -1,12 +1,14 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task chaos`: enqueuers and workers as real processes, SIGKILLed at random instants (also
- * during compactions, forced by a tiny threshold) and restarted; then a full drain and checks of
- * every promise the queue makes. Seeded and bounded in time.
+ * during compactions, forced by a tiny threshold) and restarted, while jobs depending on other
+ * jobs form chains and a canceller cancels jobs (waiting, pending, running); then a full drain and
+ * checks of every promise the queue makes (scripts/chaos_checks.ts). Seeded and bounded in time.
  *
  * Usage: deno task chaos [--seed N] [--jobs N] [--enqueuers M] [--workers N] [--kills K]
  *                        [--chaos-seconds S] [--minutes T] [--fail-every N] [--keep]
  *                        [--stall-timeout S] [--far-future N] [--compact-every MS]
+ *                        [--cancels N] [--long-every N] [--dependencies SHARE]
  * @module
  */
 
@@ -14,8 +16,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { diagnoseHome } from "../src/queue/doctor.ts";
-import { type Job, JournalQueueStore } from "../src/queue/mod.ts";
+import { isTerminal, type Job, JournalQueueStore } from "../src/queue/mod.ts";
 import { PERMISSION_FLAGS } from "../src/permissions.ts";
+import { Canceller } from "./chaos_cancels.ts";
+import { type ChaosCounts, checkChaos, parseEffects } from "./chaos_checks.ts";
+import { workloadBatch, type WorkloadJob, type WorkloadOptions } from "./chaos_workload.ts";
 
 /** Settings of one chaos run. */
 export interface ChaosOptions {
@@ -41,6 +46,12 @@ export interface ChaosOptions {
   farFuture?: number;
   /** Run `queuectl compact` this often during the chaos (0: only automatic compactions). */
   compactEveryMs?: number;
+  /** Random cancels during the chaos (default: one per 25 jobs; 0: none). */
+  cancels?: number;
+  /** Every n-th job runs until canceled, and is canceled once seen running (default 50; 0: none). */
+  longEvery?: number;
+  /** Share of jobs given dependencies, 0 to 1 (default 0.3; 0: none). */
+  dependencies?: number;
 }
 
 /** What a chaos run found. */
@@ -50,9 +61,12 @@ export interface ChaosSummary {
   acknowledged: number;
   completed: number;
   dead: number;
+  canceled: number;
+  dependencies: ChaosCounts["dependencies"];
+  cancels: ChaosCounts["cancels"];
   kills: { workers: number; enqueuers: number; duringCompaction: number };
   lostWorkersRecovered: number;
-  repeatedRuns: { byKilledWorker: number; byDesignFailure: number };
+  repeatedRuns: ChaosCounts["repeatedRuns"];
   /** Runs that started while another run of the same job still held its lock. */
   overlaps: number;
   journalRecords: number;
@@ -106,6 +120,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     acknowledged: 0,
     completed: 0,
     dead: 0,
+    canceled: 0,
+    dependencies: { jobs: 0, refusedAtEnqueue: 0, canceledByDependency: 0, ran: 0 },
+    cancels: {
+      requested: 0,
+      viaCli: 0,
+      canceledAtOnce: 0,
+      cascaded: 0,
+      whileRunning: 0,
+      longWhileRunning: 0,
+      completedAnyway: 0,
+      byRecovery: 0,
+      refused: 0,
+      killMs: { p50: 0, max: 0 },
+    },
     kills: { workers: 0, enqueuers: 0, duringCompaction: 0 },
     lostWorkersRecovered: 0,
     repeatedRuns: { byKilledWorker: 0, byDesignFailure: 0 },
@@ -115,6 +143,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     seconds: 0,
     violations: [],
   };
+  const workloadOptions: WorkloadOptions = {
+    seed: options.seed,
+    batchSize: BATCH_SIZE,
+    failEvery: options.failEvery,
+    longEvery: options.longEvery ?? 50,
+    dependencies: options.dependencies ?? 0.3,
+  };
+  const randomCancels = options.cancels ?? Math.round(options.jobs / 25);
   const setup = await JournalQueueStore.open(home);
   await setup.setConfig("compact_threshold", 4096);
   await setup.setConfig("backoff_base", 1);
@@ -141,7 +177,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const batchesPerEnqueuer = Math.ceil(options.jobs / options.enqueuers / BATCH_SIZE);
   const pauseMs = Math.round((options.chaosSeconds * 1000 * 0.8) / batchesPerEnqueuer);
   const acked = new Set<string>();
-  const attempted = new Set<string>();
+  const refused = new Map<string, string>();
   const nextBatch = new Array<number>(options.enqueuers).fill(0);
   const running = new Set<Running>();
   const killedWorkers = new Set<string>();
@@ -189,10 +225,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
         String(index),
         String(nextBatch[index]),
         String(batchesPerEnqueuer),
-        String(BATCH_SIZE),
         effects,
-        String(options.failEvery),
         String(pauseMs),
+        JSON.stringify(workloadOptions),
       ],
       stdin: "null",
       stdout: "piped",
@@ -207,17 +242,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       killed: false,
     };
     running.add(entry);
-    // Acknowledged ids arrive one batch per line; a line cut by a kill is ignored.
+    // One JSON line per acknowledged batch; a line cut by a kill has no newline and is ignored.
     const reading = (async () => {
       let carry = "";
       for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
         carry += chunk;
         let newline: number;
         while ((newline = carry.indexOf("\n")) >= 0) {
-          const [, batch, ...ids] = carry.slice(0, newline).split(" ");
+          const line = JSON.parse(carry.slice(0, newline)) as {
+            batch: number;
+            acked: string[];
+            refused: Record<string, string>;
+          };
           carry = carry.slice(newline + 1);
-          for (const id of ids) acked.add(id);
-          nextBatch[index] = Math.max(nextBatch[index]!, Number(batch) + 1);
+          for (const id of line.acked) acked.add(id);
+          for (const [id, reason] of Object.entries(line.refused)) refused.set(id, reason);
+          nextBatch[index] = Math.max(nextBatch[index]!, line.batch + 1);
         }
       }
     })();
@@ -225,16 +265,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     entry.done.then(() => running.delete(entry));
   };
 
+  const workload: WorkloadJob[] = [];
   for (let e = 0; e < options.enqueuers; e++) {
     for (let b = 0; b < batchesPerEnqueuer; b++) {
-      for (let n = 0; n < BATCH_SIZE; n++) {
-        const index = b * BATCH_SIZE + n;
-        const fails = options.failEvery > 0 && index % options.failEvery === options.failEvery - 1;
-        attempted.add(`e${e}-b${b}-j${n}${fails ? "-fails" : ""}`);
-      }
+      workload.push(...workloadBatch(workloadOptions, e, b));
     }
   }
-  summary.jobs = attempted.size;
+  const longJobs = new Set(workload.filter((job) => job.long).map((job) => job.id));
+  summary.jobs = workload.length;
   for (let w = 0; w < options.workers; w++) spawnWorker();
   for (let e = 0; e < options.enqueuers; e++) spawnEnqueuer(e);
 
@@ -252,6 +290,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     while (compactEveryMs > 0 && Date.now() < chaosEnds) {
       await runQueuectl(home, ["compact"]);
       await sleep(compactEveryMs);
+    }
+  })();
+  // Cancels, from this process (never killed, so every acknowledgement is seen): random ones
+  // spread over the chaos (late ones, when the queue is slow, go on into the drain), and every
+  // long job once it runs, until the drain is over.
+  const cancelStore = await JournalQueueStore.open(home);
+  const canceller = new Canceller(
+    cancelStore,
+    (args) => runQueuectl(home, args),
+    mulberry32(options.seed ^ 0x5bd1e995),
+  );
+  let drained = false;
+  const cancelLoop = (async () => {
+    const gapMs = (options.chaosSeconds * 900) / Math.max(1, randomCancels);
+    let nextRandom = started + gapMs / 2;
+    let done = 0;
+    while (!drained && Date.now() < deadline) {
+      if (done < randomCancels && Date.now() >= nextRandom) {
+        await canceller.cancelRandomJob(acked, (id) => longJobs.has(id));
+        done++;
+        nextRandom += gapMs;
+      }
+      if (longJobs.size > 0) await canceller.cancelRunningLongJobs((id) => longJobs.has(id));
+      await sleep(100);
     }
   })();
   const killGap = Math.max(50, (options.chaosSeconds * 1000) / Math.max(1, options.kills));
@@ -317,15 +379,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
     await Promise.race([Promise.all(enqueuers.map((r) => r.done)), sleep(1000)]);
   }
-  log(`all ${acked.size} jobs acknowledged; draining`);
+  log(`all ${acked.size} jobs acknowledged, ${refused.size} refused; draining`);
   const v = summary.violations;
   const store = await JournalQueueStore.open(home);
   let jobs: Job[] = [];
   for (;;) {
     jobs = await store.listJobs();
-    const open = jobs.filter((j) =>
-      j.state !== "completed" && j.state !== "dead" && !j.id.startsWith("far-")
-    );
+    const open = jobs.filter((j) => !isTerminal(j.state) && !j.id.startsWith("far-"));
     if (open.length === 0) break;
     if (Date.now() > deadline) {
       summary.violations.push(`${open.length} job(s) still unfinished at the deadline`);
@@ -333,6 +393,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
     await sleep(200);
   }
+  drained = true;
+  await cancelLoop;
+  await cancelStore.close();
   // Stop the workers as a user would: `worker stop` also marks killed, unnoticed ones lost. A
   // replacement worker still starting up is not registered yet and misses the stop: ask again.
   for (let round = 1; running.size > 0; round++) {
@@ -354,64 +417,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
 
   // The checks.
   summary.acknowledged = acked.size;
-  const byId = new Map(jobs.map((j) => [j.id, j]));
-  for (const id of acked) if (!byId.has(id)) v.push(`acknowledged job ${id} is lost`);
-  for (const id of byId.keys()) {
-    if (!attempted.has(id) && !id.startsWith("far-")) v.push(`unexpected job ${id}`);
-  }
-  const runs = new Map<string, string[]>();
-  const effectLines = (await Deno.readTextFile(effects).catch(() => "")).split("\n").filter(
-    Boolean,
-  );
-  for (const line of effectLines) {
-    if (line.startsWith("overlap:")) {
-      summary.overlaps++;
-      v.push(`job ${line.slice("overlap:".length)} ran while another run of it held its lock`);
-      continue;
-    }
-    const [id, attempt] = line.split(":");
-    runs.set(id!, [...(runs.get(id!) ?? []), attempt!]);
-  }
   for (const job of jobs) {
-    if (job.id.startsWith("far-")) {
-      if (job.state !== "pending" || job.attempts !== 0) {
-        v.push(`job ${job.id} ran before its time`);
-      }
-      continue;
-    }
-    const fails = job.id.endsWith("-fails");
-    if (fails ? job.state !== "dead" : job.state !== "completed") {
-      v.push(`job ${job.id} ended ${job.state}${fails ? " but fails by design" : ""}`);
-    }
-    if (job.state === "completed") summary.completed++;
-    if (job.state === "dead") summary.dead++;
-    const attempts = runs.get(job.id) ?? [];
-    if (new Set(attempts).size !== attempts.length) {
-      v.push(`job ${job.id} ran an attempt twice: ${attempts}`);
-    }
-    const lost = job.history.filter((a) => a.outcome === "lost");
-    for (const a of lost) {
-      if (!killedWorkers.has(a.worker_id)) {
-        v.push(`job ${job.id} lost by worker ${a.worker_id}, which was not killed`);
-      }
-    }
-    if (attempts.length > job.attempts) {
-      v.push(`job ${job.id} ran ${attempts.length} times for ${job.attempts} attempts`);
-    }
-    const designFailures = job.history.filter((a) => a.outcome === "failed").length;
-    if (!fails && designFailures > 0) {
-      v.push(`job ${job.id} failed ${designFailures} time(s) but should not`);
-    }
-    if (job.attempts > 1) {
-      summary.repeatedRuns.byKilledWorker += lost.length;
-      summary.repeatedRuns.byDesignFailure += fails
-        ? Math.min(designFailures, job.attempts - 1)
-        : 0;
-    }
-    if (job.attempts - 1 > lost.length + (fails ? designFailures : 0)) {
-      v.push(`job ${job.id} ran ${job.attempts} times with only ${lost.length} lost worker(s)`);
+    if (job.id.startsWith("far-") && (job.state !== "pending" || job.attempts !== 0)) {
+      v.push(`job ${job.id} ran before its time`);
     }
   }
+  const effectsFile = parseEffects(await Deno.readTextFile(effects).catch(() => ""));
+  summary.overlaps = effectsFile.overlaps.length;
+  const { violations, counts } = checkChaos({
+    workload,
+    jobs: new Map(jobs.filter((j) => !j.id.startsWith("far-")).map((j) => [j.id, j])),
+    acked,
+    refused,
+    cancels: canceller.events,
+    effects: effectsFile,
+    killedWorkers,
+  });
+  v.push(...violations);
+  Object.assign(summary, counts);
   summary.lostWorkersRecovered = workers.filter((w) => w.status === "lost").length;
   for (const w of workers) {
     if (w.status === "running" || w.status === "stopping") {
@@ -422,8 +445,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   summary.journalRecords = doctor.records;
   for (const problem of doctor.problems) v.push(`doctor: ${problem}`);
   summary.seconds = Math.round((Date.now() - started) / 100) / 10;
-  if (options.keep || v.length > 0) log(`home kept at ${home}`);
-  else await Deno.remove(home, { recursive: true });
+  if (options.keep || v.length > 0) {
+    await Deno.writeTextFile(join(home, "cancels.json"), JSON.stringify(canceller.events, null, 1));
+    log(`home kept at ${home}`);
+  } else await Deno.remove(home, { recursive: true });
   return summary;
 }
 
@@ -442,7 +467,7 @@ function runQueuectl(home: string, args: string[]): Promise<Deno.CommandOutput> 
       ...args,
     ],
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).output();
 }
@@ -463,6 +488,9 @@ if (import.meta.main) {
       "stall-timeout": { type: "string", default: "10" },
       "far-future": { type: "string", default: "0" },
       "compact-every": { type: "string", default: "0" },
+      cancels: { type: "string" },
+      "long-every": { type: "string", default: "50" },
+      dependencies: { type: "string", default: "0.3" },
     },
   });
   const summary = await runChaos({
@@ -479,6 +507,9 @@ if (import.meta.main) {
     stallTimeout: Number(values["stall-timeout"]),
     farFuture: Number(values["far-future"]),
     compactEveryMs: Number(values["compact-every"]),
+    ...(values.cancels === undefined ? {} : { cancels: Number(values.cancels) }),
+    longEvery: Number(values["long-every"]),
+    dependencies: Number(values.dependencies),
   });
   console.log(JSON.stringify(summary, null, 2));
   Deno.exit(summary.violations.length === 0 ? 0 : 1);

@@ -1,55 +1,79 @@
 /**
  * Chaos helper, run as its own process: enqueues a deterministic series of batches for one
- * enqueuer and prints each batch's ids once the store acknowledged them. Restarted after a kill,
- * it resumes at `first-batch`; a batch that reached the journal before the kill is acknowledged
- * then (batches are all or none, so its first id tells).
- * Usage: chaos_enqueuer.ts <home> <enqueuer> <first-batch> <batches> <batch-size> <effects>
- *        <fail-every> <pause-ms>
+ * enqueuer and prints, once the store acknowledged each batch, one JSON line
+ * `{"batch": b, "acked": [ids], "refused": {id: reason}}`.
+ *
+ * A job whose dependency is already dead or canceled is refused by the queue (and so is one whose
+ * dependency was refused): it is left out of its batch, which is tried again without it.
+ * Restarted after a kill, the enqueuer resumes at `first-batch`; a batch that reached the journal
+ * before the kill is refused as "already exists", and the ids it holds (batches are all or none)
+ * are acknowledged then.
+ * Usage: chaos_enqueuer.ts <home> <enqueuer> <first-batch> <batches> <effects> <pause-ms>
+ *        <workload-json>
  * @module
  */
 
-import { ValidationError } from "../src/errors.ts";
-import { type JobInput, JournalQueueStore } from "../src/queue/mod.ts";
+import { NotFoundError, ValidationError } from "../src/errors.ts";
+import { JournalQueueStore, type QueueStore } from "../src/queue/mod.ts";
+import { workloadBatch, workloadInput, type WorkloadOptions } from "./chaos_workload.ts";
 
-const [home, enqueuer, firstText, batchesText, sizeText, effects, failEveryText, pauseText] =
-  Deno.args;
-const pauseMs = Number(pauseText ?? 0);
+const [home, enqueuerText, firstText, batchesText, effects, pauseText, workloadText] = Deno.args;
+const enqueuer = Number(enqueuerText);
 const first = Number(firstText);
 const batches = Number(batchesText);
-const size = Number(sizeText);
-const failEvery = Number(failEveryText);
+const pauseMs = Number(pauseText ?? 0);
+const workload = JSON.parse(workloadText!) as WorkloadOptions;
 
-/**
- * Job `n` of batch `b`: under a per-job lock, appends `id:attempt` to the effects file, sleeps a
- * little, maybe fails; a run that finds the lock taken appends `overlap:id`.
- */
-function job(b: number, n: number): JobInput {
-  const id = `e${enqueuer}-b${b}-j${n}`;
-  const index = b * size + n;
-  const fails = failEvery > 0 && index % failEvery === failEvery - 1;
-  const sleep = ((index * 7919) % 40) / 1000;
-  return {
-    id: fails ? `${id}-fails` : id,
-    // A run that finds its job's lock taken (flock exits 75) overlaps another run of that job.
-    command:
-      `flock -n -E 75 ${effects}.locks/${id} -c 'echo "$QUEUECTL_JOB_ID:$QUEUECTL_ATTEMPT" ` +
-      `>> ${effects}; sleep ${sleep}${fails ? "; exit 1" : ""}'; s=$?; ` +
-      `[ $s != 75 ] || echo "overlap:$QUEUECTL_JOB_ID" >> ${effects}; exit $s`,
-    max_retries: fails ? 1 : 50,
-  };
+/** The position in the batch of the job a refusal names, if it is about its dependencies. */
+function refusedPosition(message: string, batchLength: number): number | undefined {
+  const numbered = /^Job (\d+): field "depends_on": /.exec(message);
+  if (numbered) return Number(numbered[1]) - 1;
+  return batchLength === 1 && message.startsWith(`Field "depends_on": `) ? 0 : undefined;
+}
+
+/** Which of these ids the journal holds. */
+async function existing(store: QueueStore, ids: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const id of ids) {
+    try {
+      await store.getJob(id);
+      found.push(id);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+  return found;
 }
 
 const store = await JournalQueueStore.open(home!);
 const encoder = new TextEncoder();
 for (let b = first; b < batches; b++) {
-  const inputs = Array.from({ length: size }, (_, n) => job(b, n));
-  try {
-    await store.enqueue(inputs, { cwd: "/" });
-  } catch (error) {
-    // The batch reached the journal before this process was killed last time.
-    if (!(error instanceof ValidationError) || !/already exists/.test(error.message)) throw error;
+  const planned = workloadBatch(workload, enqueuer, b).map((job) => workloadInput(job, effects!));
+  let inputs = planned;
+  let acked: string[] = [];
+  const refused: Record<string, string> = {};
+  while (inputs.length > 0) {
+    try {
+      await store.enqueue(inputs, { cwd: "/" });
+      acked = inputs.map((input) => input.id!);
+      break;
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      if (/already exists/.test(error.message)) {
+        // Written before this process was killed last time, maybe without jobs refused then.
+        acked = await existing(store, planned.map((input) => input.id!));
+        for (const input of planned) {
+          if (!acked.includes(input.id!)) refused[input.id!] ??= "not in the batch written before";
+        }
+        break;
+      }
+      const position = refusedPosition(error.message, inputs.length);
+      if (position === undefined || inputs[position] === undefined) throw error;
+      refused[inputs[position].id!] = error.message;
+      inputs = inputs.filter((_, i) => i !== position);
+    }
   }
-  await Deno.stdout.write(encoder.encode(`batch ${b} ${inputs.map((i) => i.id).join(" ")}\n`));
+  await Deno.stdout.write(encoder.encode(JSON.stringify({ batch: b, acked, refused }) + "\n"));
   if (pauseMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, pauseMs * (0.5 + Math.random())));
   }
