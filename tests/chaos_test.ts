@@ -91,6 +91,7 @@ function job(id: string, state: JobState, history: Attempt[], lastError: string 
     exit_code: null,
     last_error: lastError,
     worker_id: null,
+    queue: "default",
     depends_on: [],
     dependents: [],
     unique_key: null,
