@@ -11,7 +11,7 @@ import { type JobInput, parseJobJson } from "../queue/mod.ts";
 import type { ScheduleView } from "../queue/schedules.ts";
 import { type CommandContext, type CommandSpec, usageError } from "./command.ts";
 import { cell } from "./output.ts";
-import { relativeCell } from "./time_format.ts";
+import { localTimeWithHint, relativeCell } from "./time_format.ts";
 
 /** Fields a schedule's job may not have: each tick decides them. */
 const TICK_FIELDS = ["id", "run_at", "depends_on"] as const;
@@ -94,7 +94,10 @@ Examples:
       store.addSchedule({ name: args[0]!, cron, timezone, job }, options.replace === true)
     );
     if (context.json) context.out.json(view);
-    else context.out.line(`schedule ${view.name}: next run ${view.next_run ?? "never"}`);
+    else {
+      const next = view.next_run === null ? "never" : localTimeWithHint(view.next_run, Date.now());
+      context.out.line(`schedule ${view.name}: next run ${next}`);
+    }
     return 0;
   },
 };
