@@ -30,6 +30,7 @@ import {
   workerRecord,
 } from "./records.ts";
 import { countByQueue, type QueueView, queueViews } from "./queue_view.ts";
+import { type Counters, type QueueMetrics, type StatsReport, windowReport } from "./stats.ts";
 import {
   checkScheduleName,
   CronCache,
@@ -598,6 +599,30 @@ export class JournalQueueStore implements QueueStore {
       }
       return { records, result: fired };
     });
+  }
+
+  async stats(query: { sinceMs: number; queue?: string }): Promise<StatsReport> {
+    const state = await this.#journal.refresh();
+    return windowReport(state.stats, query.sinceMs, this.#now(), query.queue);
+  }
+
+  async metrics(): Promise<QueueMetrics> {
+    const state = await this.#journal.refresh();
+    const nowMs = this.#now();
+    const totals: Record<string, Counters> = {};
+    for (const [queue, counters] of state.stats.totals) totals[queue] = { ...counters };
+    const jobs: Record<string, Record<string, number>> = {};
+    for (const [queue, counts] of countByQueue(state)) jobs[queue] = { ...counts };
+    const latency: Record<string, number> = {};
+    for (const job of state.jobs.values()) {
+      if (job.state !== "pending" && job.state !== "failed") continue;
+      const age = job.dueMs <= nowMs ? (nowMs - job.dueMs) / 1000 : 0;
+      latency[job.queue] = Math.max(latency[job.queue] ?? 0, age);
+    }
+    for (const queue of Object.keys(jobs)) latency[queue] ??= 0;
+    const workers: Record<string, number> = { running: 0, stopping: 0, stopped: 0, lost: 0 };
+    for (const worker of state.workers.values()) workers[worker.status]!++;
+    return { totals, jobs, samples: [...state.stats.samples], latency, workers };
   }
 
   async #scheduleView(name: string): Promise<ScheduleView> {

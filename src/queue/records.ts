@@ -254,6 +254,18 @@ export type TickRecord = {
   id: string;
 };
 
+/**
+ * Compaction: the counters (totals per queue, per-minute counts of the last day, recent runs as
+ * `[ended ms, queue, run ms, wait ms, outcome]`), in one or more records that add up.
+ */
+export type StatsRecord = {
+  op: "stats";
+  latest?: number;
+  totals?: Record<string, [number, number, number, number, number]>;
+  minutes?: [number, string, number, number, number, number, number][];
+  samples?: [number, string, number, number, "completed" | "failed" | "canceled"][];
+};
+
 /** A worker is alive. */
 export type HeartbeatRecord = {
   at: string;
@@ -303,6 +315,7 @@ export type QueueRecord =
   | SchedulePauseRecord
   | ScheduleRemoveRecord
   | TickRecord
+  | StatsRecord
   | WorkerRecord
   | HeartbeatRecord
   | StopRecord

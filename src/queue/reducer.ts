@@ -8,6 +8,7 @@
 
 import type { JournalRecord } from "../journal/mod.ts";
 import { CONFIG_KEYS, sanitizeStoredValue } from "./config.ts";
+import { addSample, countEvent, type StatsState } from "./stats.ts";
 import { type Attempt, type AttemptOutcome, HISTORY_LIMIT } from "./job.ts";
 import {
   type CancelRecord,
@@ -20,6 +21,7 @@ import {
   type ReadyRecord,
   type RetryRecord,
   type RunEndRecord,
+  type StatsRecord,
   unhandled,
   type WorkerEventRecord,
   type WorkerRecord,
@@ -86,6 +88,8 @@ export function applyRecord(state: QueueState, record: JournalRecord): void {
     }
     case "schedule_remove":
       return void state.schedules.delete(r.name);
+    case "stats":
+      return applyStatsSnapshot(state.stats, r);
     case "tick": {
       const schedule = state.schedules.get(r.name);
       if (schedule && (schedule.last_run === null || r.tick > schedule.last_run)) {
@@ -107,6 +111,7 @@ export function applyRecord(state: QueueState, record: JournalRecord): void {
 
 function applyEnqueue(state: QueueState, r: Read<EnqueueRecord>): void {
   if (state.jobs.has(r.id)) return;
+  countEvent(state.stats, r.queue ?? DEFAULT_QUEUE, "enqueued", r.at);
   putJob(state, {
     id: r.id,
     command: r.command,
@@ -225,6 +230,22 @@ function applyRunEnd(state: QueueState, r: Read<RunEndRecord>): void {
   // Recovery is another process's doing; every other end of a run is the worker's own.
   if (entry && r.op !== "recover") signOfLife(entry, r.at);
   const last = job.history[job.history.length - 1];
+  if (r.op === "complete" || r.op === "fail" || r.op === "canceled") {
+    const started = job.started_at === null ? NaN : Date.parse(job.started_at);
+    addSample(state.stats, {
+      at: Date.parse(r.at),
+      queue: job.queue,
+      runMs: Date.parse(r.at) - started,
+      waitMs: started - job.dueMs,
+      outcome: r.op === "complete" ? "completed" : r.op === "fail" ? "failed" : "canceled",
+    });
+  }
+  if (r.op === "complete") countEvent(state.stats, job.queue, "completed", r.at);
+  if (r.op === "fail") countEvent(state.stats, job.queue, "failed", r.at);
+  if ((r.op === "fail" || r.op === "recover") && r.state === "dead") {
+    countEvent(state.stats, job.queue, "dead", r.at);
+  }
+  if (r.op === "canceled") countEvent(state.stats, job.queue, "canceled", r.at);
   job.lease = null;
   job.updated_at = r.at;
   job.cancel_requested_at = null;
@@ -299,6 +320,7 @@ function applyCancel(state: QueueState, r: Read<CancelRecord>): void {
   }
   if (job.state !== "pending" && job.state !== "waiting" && job.state !== "failed") return;
   moveJob(state, job, "canceled");
+  countEvent(state.stats, job.queue, "canceled", r.at);
   job.finished_at = r.at;
   job.updated_at = r.at;
   job.next_run_at = null;
@@ -329,6 +351,23 @@ function applyReady(state: QueueState, r: Read<ReadyRecord>): void {
   job.updated_at = r.at;
   job.dueMs = Math.max(Date.parse(job.run_at), Date.parse(r.at));
   offerJob(state, job);
+}
+
+function applyStatsSnapshot(stats: StatsState, r: Read<StatsRecord>): void {
+  if (r.latest !== undefined) stats.latestMs = Math.max(stats.latestMs, r.latest);
+  for (
+    const [queue, [enqueued, completed, failed, dead, canceled]] of Object.entries(r.totals ?? {})
+  ) {
+    stats.totals.set(queue, { enqueued, completed, failed, dead, canceled });
+  }
+  for (const [minute, queue, enqueued, completed, failed, dead, canceled] of r.minutes ?? []) {
+    let perQueue = stats.minutes.get(minute);
+    if (!perQueue) stats.minutes.set(minute, perQueue = new Map());
+    perQueue.set(queue, { enqueued, completed, failed, dead, canceled });
+  }
+  for (const [at, queue, runMs, waitMs, outcome] of r.samples ?? []) {
+    stats.samples.push({ at, queue, runMs, waitMs, outcome });
+  }
 }
 
 function applyConfig(state: QueueState, r: Read<ConfigRecord>): void {

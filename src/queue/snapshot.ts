@@ -12,9 +12,11 @@ import {
   type QueueRecord,
   queueSettingsRecord,
   scheduleRecord,
+  type StatsRecord,
   type WorkerRecord,
 } from "./records.ts";
 import type { QueueState, WorkerEntry } from "./state.ts";
+import { SAMPLES_KEPT, type StatsState } from "./stats.ts";
 
 /** Stopped or lost workers are listed this long after they end. */
 export const ENDED_WORKER_KEEP_MS = 24 * 3600 * 1000;
@@ -60,6 +62,7 @@ export function snapshotRecords(state: QueueState, nowMs: number): QueueRecord[]
       ...(last_run === null ? {} : { last_run }),
     });
   }
+  records.push(...statsSnapshot(state.stats));
   for (const worker of retainedWorkers(state, nowMs)) records.push(workerSnapshot(worker));
   const jobs = [...state.jobs.values()]
     .filter((job) => !isExpired(job, state.config.retention, nowMs))
@@ -79,6 +82,34 @@ function retainedWorkers(state: QueueState, nowMs: number): WorkerEntry[] {
   }
   ended.sort((a, b) => (a.ended_at ?? "").localeCompare(b.ended_at ?? ""));
   return [...ended.slice(-ENDED_WORKER_KEEP_COUNT), ...live];
+}
+
+/** The counters, in records of at most this many samples or minutes each. */
+const STATS_CHUNK = 500;
+
+function statsSnapshot(stats: StatsState): StatsRecord[] {
+  if (stats.totals.size === 0 && stats.samples.length === 0) return [];
+  const totals: NonNullable<StatsRecord["totals"]> = {};
+  for (const [queue, c] of stats.totals) {
+    totals[queue] = [c.enqueued, c.completed, c.failed, c.dead, c.canceled];
+  }
+  const records: StatsRecord[] = [{ op: "stats", latest: stats.latestMs, totals }];
+  const minutes: NonNullable<StatsRecord["minutes"]> = [];
+  for (const [minute, queues] of [...stats.minutes].sort((a, b) => a[0] - b[0])) {
+    for (const [queue, c] of queues) {
+      minutes.push([minute, queue, c.enqueued, c.completed, c.failed, c.dead, c.canceled]);
+    }
+  }
+  for (let i = 0; i < minutes.length; i += STATS_CHUNK) {
+    records.push({ op: "stats", minutes: minutes.slice(i, i + STATS_CHUNK) });
+  }
+  const samples = stats.samples.slice(-SAMPLES_KEPT).map((
+    s,
+  ): NonNullable<StatsRecord["samples"]>[number] => [s.at, s.queue, s.runMs, s.waitMs, s.outcome]);
+  for (let i = 0; i < samples.length; i += STATS_CHUNK) {
+    records.push({ op: "stats", samples: samples.slice(i, i + STATS_CHUNK) });
+  }
+  return records;
 }
 
 function workerSnapshot(worker: WorkerEntry): WorkerRecord {

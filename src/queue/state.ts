@@ -7,6 +7,7 @@ import { QueueClaims } from "./claim_queue.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { isTerminal, JOB_STATES, type JobState, type StoredJob } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
+import { emptyStats, type StatsState } from "./stats.ts";
 
 /** A named queue's settings: paused queues are not claimed from; a cap of 0 means none. */
 export interface QueueSettings {
@@ -71,6 +72,8 @@ export interface QueueState {
   running: Map<string, number>;
   /** Recurring jobs by name. */
   schedules: Map<string, Schedule>;
+  /** What happened, counted: totals that never go backwards, minutes, recent runs. */
+  stats: StatsState;
   /** For each job, the jobs that depend on it. */
   dependents: Map<string, Set<string>>;
   /** The job holding each unique key: only jobs that are not terminal hold one. */
@@ -95,6 +98,7 @@ export function emptyQueueState(): QueueState {
     queues: new Map(),
     running: new Map(),
     schedules: new Map(),
+    stats: emptyStats(),
     dependents: new Map(),
     uniqueKeys: new Map(),
     cancelRequests: new Set(),

@@ -123,6 +123,8 @@ export class StatusTally {
           );
         }
         return;
+      case "stats":
+        return; // counters: `status` does not show them
       case "ready":
         if (current === "waiting") this.#set(id, "pending");
         return;

@@ -9,6 +9,7 @@ import type { Job, JobState } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
 import type { QueueView } from "./queue_view.ts";
 import type { ScheduleSpec, ScheduleView } from "./schedules.ts";
+import type { QueueMetrics, StatsReport } from "./stats.ts";
 import type { StopMode, WorkerEntry } from "./state.ts";
 
 /** Defaults an enqueue fills in from the caller's context. */
@@ -196,6 +197,10 @@ export interface QueueStore {
   removeSchedule(name: string): Promise<void>;
   /** Pauses or resumes a schedule; a resumed one does not backfill. */
   pauseSchedule(name: string, paused: boolean): Promise<ScheduleView>;
+  /** What happened in a window of time (at most the last day): counts, rates, percentiles. */
+  stats(query: { sinceMs: number; queue?: string }): Promise<StatsReport>;
+  /** The figures `/metrics` reports. */
+  metrics(): Promise<QueueMetrics>;
   /** Every schedule, with its next tick. */
   listSchedules(): Promise<ScheduleView[]>;
   /**

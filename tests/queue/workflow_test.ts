@@ -245,6 +245,8 @@ for (const seed of [1, 2, 3, 4, 5]) {
         counts: await from.countJobs(),
         workers: await from.listWorkers(),
         queues: await from.listQueues(),
+        stats: await from.stats({ sinceMs: clock.now() - 3600_000 }),
+        metrics: await from.metrics(),
       });
       for (let step = 0; step < 250; step++) {
         const r = random();
