@@ -27,6 +27,7 @@ import {
   scheduleResumeCommand,
 } from "./schedule.ts";
 import { showCommand } from "./show.ts";
+import { statsCommand } from "./stats.ts";
 import { statusCommand } from "./status.ts";
 import { waitCommand } from "./wait.ts";
 import { workerRunCommand } from "./worker_run.ts";
@@ -59,6 +60,7 @@ export const COMMANDS: CommandSpec[] = [
   configGetCommand,
   configSetCommand,
   waitCommand,
+  statsCommand,
   compactCommand,
   doctorCommand,
 ];

@@ -66,6 +66,7 @@ Deno.test("every command's --json uses snake_case keys", async () => {
     await run("dlq retry", ["dlq", "retry", "bad"]);
     await run("config get", ["config", "get"]);
     await run("config set", ["config", "set", "max-retries", "4"]);
+    await run("stats", ["stats"]);
     await run("compact", ["compact"]);
     await run("worker stop", ["worker", "stop"]);
     await run("doctor", ["doctor"]);
