@@ -36,13 +36,15 @@ export const dlqRetryCommand: CommandSpec = {
     if (all && args.length > 0) throw usageError(self, "Give job ids or --all, not both");
     const jobs = await context.withStore(async (store) => {
       const ids = all ? (await store.listJobs({ state: "dead" })).map((j) => j.id) : args;
-      const retried = [];
-      for (const id of ids) retried.push(await store.retryDead(id));
-      return retried;
+      if (ids.length === 0) return [];
+      // One transaction: every id is checked before any job changes.
+      const report = await store.retryDead(ids);
+      if (!context.json) return report.retried;
+      return await Promise.all(report.retried.map(({ id }) => store.getJob(id)));
     });
     if (context.json) context.out.json(all || jobs.length !== 1 ? jobs : jobs[0]);
     else if (jobs.length === 0) context.out.note("the dead letter queue is empty");
-    else for (const job of jobs) context.out.line(`${job.id} is pending again`);
+    else for (const job of jobs) context.out.line(`${job.id} is ${job.state} again`);
     return 0;
   },
 };

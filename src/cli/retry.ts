@@ -32,17 +32,26 @@ Examples:
     if (dead && canceled) {
       throw usageError(retryCommand, "Give --all-dead or --all-canceled, not both");
     }
-    const retried = await context.withStore(async (store) => {
+    const report = await context.withStore(async (store) => {
       const target = args.length > 0
         ? { ids: args }
         : { state: dead ? "dead" as const : "canceled" as const };
-      const retried = await store.retry(target);
+      const report = await store.retry(target);
       // With --json, the jobs as they are now (a worker may have claimed one already).
-      return context.json ? await Promise.all(retried.map(({ id }) => store.getJob(id))) : retried;
+      const jobs = context.json
+        ? await Promise.all(report.retried.map(({ id }) => store.getJob(id)))
+        : [];
+      return { ...report, jobs };
     });
-    if (context.json) context.out.json(retried);
-    else if (retried.length === 0) context.out.note("nothing to retry");
-    else for (const job of retried) context.out.line(`${job.id} is ${job.state} again`);
+    if (context.json) context.out.json(report.jobs);
+    else if (report.retried.length === 0 && report.skipped.length === 0) {
+      context.out.note("nothing to retry");
+    } else {
+      for (const job of report.retried) context.out.line(`${job.id} is ${job.state} again`);
+    }
+    for (const { id, reason } of report.skipped) {
+      context.out.note(`left out: job "${id}" ${reason}`);
+    }
     return 0;
   },
 };

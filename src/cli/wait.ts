@@ -5,7 +5,7 @@
  * @module
  */
 
-import { WaitTimeoutError } from "../errors.ts";
+import { NotFoundError, WaitTimeoutError } from "../errors.ts";
 import { clampTimerMs, sleep } from "../platform/timers.ts";
 import { parseDuration } from "../queue/duration.ts";
 import { isTerminal, type Job, type QueueStore } from "../queue/mod.ts";
@@ -76,12 +76,12 @@ export function progressLine(
     }; ${formatSpan(elapsedMs)} elapsed${rest}`;
 }
 
-function finished(job: Job): boolean {
+function finished(job: Pick<Job, "state">): boolean {
   return isTerminal(job.state);
 }
 
 async function progressOf(store: QueueStore, ids: string[]): Promise<Progress> {
-  const jobs = await Promise.all(ids.map((id) => store.getJob(id)));
+  const jobs = await Promise.all(ids.map((id) => jobOrDropped(store, id)));
   const dead = jobs.filter((job) => job.state === "dead").map((job) => job.id);
   const canceled = jobs.filter((job) => job.state === "canceled").map((job) => job.id);
   const done = jobs.filter(finished).length;
@@ -96,6 +96,19 @@ async function progressOf(store: QueueStore, ids: string[]): Promise<Progress> {
     running: jobs.filter((job) => job.state === "processing").length,
     failed: jobs.filter((job) => job.state === "failed").length,
   };
+}
+
+/**
+ * A job waited for. One that existed when waiting began and is gone now was dropped by retention
+ * at a compaction, which drops only completed jobs: it counts as completed.
+ */
+async function jobOrDropped(store: QueueStore, id: string): Promise<Pick<Job, "id" | "state">> {
+  try {
+    return await store.getJob(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) return { id, state: "completed" };
+    throw error;
+  }
 }
 
 /** Every job: counts suffice until all are done; only then are dead ones listed. */

@@ -33,8 +33,12 @@ Examples:
         return 0;
       }
       const host = hostName();
+      const probe = localLivenessProbe(host);
+      const isThatWorker = localLivenessProbe(host, Date.now, true);
       for (const worker of workers) {
-        if (worker.host !== host) continue;
+        // Only a process that is that worker (its pid, started when it registered): a dead
+        // worker's pid may belong to any other process by now.
+        if (worker.host !== host || (await isThatWorker(worker)) !== true) continue;
         try {
           Deno.kill(worker.pid, "SIGTERM");
         } catch {
@@ -45,7 +49,6 @@ Examples:
         context.out.note(`Stopping ${workers.length} worker(s)${mode === "now" ? " now" : ""}...`);
       }
       const ids = new Set(workers.map((w) => w.id));
-      const probe = localLivenessProbe(host);
       const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
       for (;;) {
         await store.recoverLostWorkers({

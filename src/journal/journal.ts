@@ -303,16 +303,17 @@ export class Journal<S> {
 
   /**
    * Compacts now: rewrites the journal as a header plus a snapshot of the retained state.
+   * @param options `seqFloor`: the new file's sequence numbers go on after at least this one.
    * @returns Sizes before and after.
    */
-  compact(): Promise<CompactionReport> {
+  compact(options: { seqFloor?: number } = {}): Promise<CompactionReport> {
     return this.#mutex.run(async () => {
       this.#checkUsable();
       await this.#catchUpIfReplaced();
       return await this.#lock.withLock(async () => {
         this.#checkUsable();
         await this.#catchUp(true);
-        return await this.#compactLocked();
+        return await this.#compactLocked(options.seqFloor ?? 0);
       }, this.#lockWait());
     });
   }
@@ -594,9 +595,11 @@ export class Journal<S> {
     if (records > 2 * this.#reducer.liveRecords(this.#state)) await this.#compactLocked();
   }
 
-  async #compactLocked(): Promise<CompactionReport> {
+  async #compactLocked(seqFloor = 0): Promise<CompactionReport> {
     const bytesBefore = this.#position.offset;
-    const header = this.#newHeader(this.#position.nextSeq - 1);
+    // A floor above the last seq (after a repair cut records away) keeps new sequence numbers,
+    // which are leases, from repeating ones a running worker may still hold.
+    const header = this.#newHeader(Math.max(this.#position.nextSeq - 1, seqFloor));
     const salt = saltOf(header.gen);
     const bodies = this.#reducer.snapshot(this.#state, this.#now());
     let seq = header.seq + 1;
@@ -621,7 +624,10 @@ export class Journal<S> {
         throw new QueueError(`Compaction of "${this.path}" did not read back what it wrote`);
       }
     } catch (error) {
+      // Keep the state the transaction was decided on, for its caller to read its result from;
+      // without a file, the next catch-up reloads the new one from scratch.
       this.#forgetFile();
+      this.#state = previous;
       throw error;
     }
     if (this.#afterCompaction) {

@@ -55,7 +55,11 @@ export function planCancel(
  * @param ids The jobs (duplicates are ignored).
  * @param at The time (ISO 8601).
  * @param from The states a retry applies to here (`dlq retry`: only dead).
- * @returns The records, and every job brought back (dependents included) with its new state.
+ * @param skipBlocked For `--all-dead`/`--all-canceled`: leave out (and report) a job that depends on
+ *   a dead or canceled job not retried with it, or whose unique key another unfinished job holds,
+ *   instead of refusing the whole retry.
+ * @returns The records, every job brought back (dependents included) with its new state, and the
+ *   jobs left out with why.
  * @throws {NotFoundError} for an unknown id; {@linkcode ValidationError} for a job in another
  *   state, a dependency that is dead or canceled, or a unique key another job holds now.
  */
@@ -64,54 +68,80 @@ export function planRetry(
   ids: string[],
   at: string,
   from: readonly JobState[] = ["dead", "canceled", "completed"],
-): { records: QueueRecord[]; revived: RetriedJob[] } {
+  skipBlocked = false,
+): { records: QueueRecord[]; revived: RetriedJob[]; skipped: { id: string; reason: string }[] } {
   const jobs = checkedJobs(state, ids, from, "retried");
-  const targets = new Set(jobs.map((job) => job.id));
-  const effects = new Consequences(state, at);
-  const records: QueueRecord[] = [];
-  const decided = new Map<string, JobState>();
-  for (const job of jobs) {
-    let waiting = false;
-    for (const dependency of job.depends_on) {
-      const dependencyState = state.jobs.get(dependency)?.state;
-      if (
-        targets.has(dependency) ||
-        (dependencyState !== undefined && dependencyState !== "completed")
-      ) {
-        waiting = true;
-      }
-      if (
-        !targets.has(dependency) && (dependencyState === "dead" || dependencyState === "canceled")
-      ) {
-        throw new ValidationError(
-          `Job "${job.id}" depends on "${dependency}", which is ${dependencyState}: retry "${dependency}" too`,
-        );
-      }
-    }
-    const holder = job.unique_key === null ? undefined : state.uniqueKeys.get(job.unique_key);
-    if (holder !== undefined && holder !== job.id) {
-      throw new ValidationError(
-        `Job "${job.id}" cannot run again while job "${holder}" holds its unique key "${job.unique_key}"`,
-      );
-    }
-    records.push(retryRecord(at, job.id, waiting));
-    decided.set(job.id, waiting ? "waiting" : "pending");
-  }
-  effects.revived(decided);
-  const revived: RetriedJob[] = [...decided].map(([id, to]) => ({
-    id,
-    state: to === "waiting" ? "waiting" : "pending",
-  }));
-  for (const record of effects.records) {
-    // Not one canceled again at once because another dependency still holds it.
-    if (record.op === "retry" && effects.stateOf(record.id) === "waiting") {
-      revived.push({ id: record.id, state: "waiting" });
-    }
-  }
-  return {
-    records: [...records, ...effects.records.filter((r) => !targets.has(r.id))],
-    revived,
+  const active = new Set(jobs.map((job) => job.id));
+  const skipped = new Map<string, string>();
+  const leaveOut = (id: string, reason: string) => {
+    if (!skipBlocked) throw new ValidationError(`Job "${id}" ${reason}`);
+    active.delete(id);
+    skipped.set(id, reason);
   };
+  for (;;) {
+    // A job waiting on a dead or canceled job that is not retried with it would wait forever.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const job of jobs) {
+        if (!active.has(job.id)) continue;
+        const blocker = job.depends_on.find((dependency) => {
+          const dependencyState = state.jobs.get(dependency)?.state;
+          return !active.has(dependency) &&
+            (dependencyState === "dead" || dependencyState === "canceled");
+        });
+        if (blocker === undefined) continue;
+        const blockerState = state.jobs.get(blocker)!.state;
+        leaveOut(
+          job.id,
+          `depends on "${blocker}", which is ${blockerState}: retry "${blocker}" too`,
+        );
+        changed = true;
+      }
+    }
+    // One unfinished job per unique key, also among the jobs retried together.
+    const effects = new Consequences(state, at);
+    let conflict = false;
+    for (const job of jobs) {
+      if (!active.has(job.id)) continue;
+      const holder = effects.takeKey(job);
+      if (holder === undefined) continue;
+      leaveOut(
+        job.id,
+        `cannot run again while job "${holder}" holds its unique key "${job.unique_key}"`,
+      );
+      conflict = true;
+    }
+    if (conflict) continue; // what waited for a job left out is checked again
+    const records: QueueRecord[] = [];
+    const decided = new Map<string, JobState>();
+    for (const job of jobs) {
+      if (!active.has(job.id)) continue;
+      const waiting = job.depends_on.some((dependency) => {
+        const dependencyState = state.jobs.get(dependency)?.state;
+        return active.has(dependency) ||
+          (dependencyState !== undefined && dependencyState !== "completed");
+      });
+      records.push(retryRecord(at, job.id, waiting));
+      decided.set(job.id, waiting ? "waiting" : "pending");
+    }
+    effects.revived(decided);
+    const revived: RetriedJob[] = [...decided].map(([id, to]) => ({
+      id,
+      state: to === "waiting" ? "waiting" : "pending",
+    }));
+    for (const record of effects.records) {
+      // Not one canceled again at once because another dependency still holds it.
+      if (record.op === "retry" && effects.stateOf(record.id) === "waiting") {
+        revived.push({ id: record.id, state: "waiting" });
+      }
+    }
+    return {
+      records: [...records, ...effects.records.filter((r) => !active.has(r.id))],
+      revived,
+      skipped: [...skipped].map(([id, reason]) => ({ id, reason })),
+    };
+  }
 }
 
 function checkedJobs(

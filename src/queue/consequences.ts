@@ -27,11 +27,27 @@ export class Consequences {
   #decided = new Map<string, JobState>();
   /** For jobs canceled in this transaction by a dependency: the job whose end began it. */
   #roots = new Map<string, string>();
+  /** Unique keys taken by jobs brought back in this transaction. */
+  #keys = new Map<string, string>();
   readonly records: (CancelRecord | ReadyRecord | RetryRecord)[] = [];
 
   constructor(state: QueueState, at: string) {
     this.#state = state;
     this.#at = at;
+  }
+
+  /**
+   * Takes a job's unique key for it as it runs again, unless another unfinished job holds it (now,
+   * or since earlier in this transaction).
+   * @param job The job coming back.
+   * @returns The holder that keeps the key, or `undefined` when the key is the job's (or it has none).
+   */
+  takeKey(job: { id: string; unique_key: string | null }): string | undefined {
+    if (job.unique_key === null) return undefined;
+    const holder = this.#keys.get(job.unique_key) ?? this.#state.uniqueKeys.get(job.unique_key);
+    if (holder !== undefined && holder !== job.id) return holder;
+    this.#keys.set(job.unique_key, job.id);
+    return undefined;
   }
 
   /** A job's state once this transaction is applied. */
@@ -67,6 +83,9 @@ export class Consequences {
       )
       .sort((a, b) => a.order - b.order);
     for (const job of canceled) {
+      // Its unique key is another unfinished job's now: it stays canceled (and so do the jobs
+      // waiting for it, canceled again below as held by it).
+      if (this.takeKey(job) !== undefined) continue;
       // Something it waits for, at least the retried job, is not completed: it waits again.
       this.#decided.set(job.id, "waiting");
       this.records.push(retryRecord(this.#at, job.id, true, job.canceled_by!));
@@ -113,16 +132,22 @@ export class Consequences {
     }
   }
 
-  #cancelDependents(id: string, root: string): void {
-    const state = this.stateOf(id);
-    for (const dependentId of this.#state.dependents.get(id) ?? []) {
-      if (this.stateOf(dependentId) !== "waiting") continue;
-      this.#decided.set(dependentId, "canceled");
-      this.#roots.set(dependentId, root);
-      this.records.push(
-        cancelRecord(this.#at, dependentId, `dependency ${id} is ${state}`, root),
-      );
-      this.#cancelDependents(dependentId, root);
+  #cancelDependents(first: string, root: string): void {
+    // An explicit stack, not recursion: a chain may be thousands of jobs long.
+    const stack = [first];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      const state = this.stateOf(id);
+      const dependents = [...(this.#state.dependents.get(id) ?? [])];
+      for (const dependentId of dependents.reverse()) {
+        if (this.stateOf(dependentId) !== "waiting") continue;
+        this.#decided.set(dependentId, "canceled");
+        this.#roots.set(dependentId, root);
+        this.records.push(
+          cancelRecord(this.#at, dependentId, `dependency ${id} is ${state}`, root),
+        );
+        stack.push(dependentId);
+      }
     }
   }
 }

@@ -162,6 +162,18 @@ async function replayCounts(home: string, report: DoctorReport): Promise<JobCoun
  * @param home The queue home.
  * @returns The repair's report.
  */
-export function repairHome(home: string) {
-  return repairJournal(home);
+export async function repairHome(home: string) {
+  const report = await repairJournal(home);
+  const cutAway = report.inspection.validAfterBad.map((record) => record.seq);
+  if (report.repaired && cutAway.length > 0) {
+    // Claims cut away had sequence numbers a worker may still hold as its lease: numbering goes
+    // on after the highest, so a late completion of such a run can never match a new claim.
+    const store = await JournalQueueStore.open(home);
+    try {
+      await store.journal.compact({ seqFloor: Math.max(...cutAway) });
+    } finally {
+      await store.close();
+    }
+  }
+  return report;
 }

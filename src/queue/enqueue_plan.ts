@@ -78,6 +78,8 @@ export function planEnqueue(
   const outcomes: EnqueueOutcome[] = [];
   const added = new Set<string>();
   const batchKeys = new Map<string, string>();
+  /** Ids of batch jobs not added (their unique key was held) → the job holding the key. */
+  const aliases = new Map<string, string>();
   for (const [index, input] of inputs.entries()) {
     const id = ids[index]!;
     const key = input.unique_key;
@@ -86,6 +88,8 @@ export function planEnqueue(
       const holder = state.uniqueKeys.get(key) ?? batchKeys.get(key);
       if (holder !== undefined) {
         outcomes.push({ id: holder, duplicate: true });
+        // A later job of the batch that depends on this one depends on the job that holds the key.
+        aliases.set(id, holder);
         continue;
       }
     }
@@ -93,18 +97,25 @@ export function planEnqueue(
       throw refuse(index, `a job with id "${id}" already exists`);
     }
     let waiting = false;
-    for (const dependency of input.depends_on ?? []) {
-      const problem = dependencyProblem(state, inputs, ids, position, index, dependency);
+    const dependsOn: string[] = [];
+    for (const named of input.depends_on ?? []) {
+      const problem = dependencyProblem(state, inputs, ids, position, index, named);
       if (problem !== undefined) {
         throw refuse(index, `field "depends_on": ${problem}`);
       }
+      const dependency = aliases.get(named) ?? named;
+      if (dependency === id) {
+        throw refuse(index, `field "depends_on": job "${id}" cannot depend on itself`);
+      }
+      if (!dependsOn.includes(dependency)) dependsOn.push(dependency);
       if (added.has(dependency) || state.jobs.get(dependency)?.state !== "completed") {
         waiting = true;
       }
     }
     added.add(id);
     if (key !== undefined) batchKeys.set(key, id);
-    records.push(enqueueRecord(at, enqueueFields(input, id, at, context), waiting));
+    const job = dependsOn.length > 0 ? { ...input, depends_on: dependsOn } : input;
+    records.push(enqueueRecord(at, enqueueFields(job, id, at, context), waiting));
     outcomes.push({ id, duplicate: false });
   }
   return { records, outcomes };

@@ -58,7 +58,7 @@ import type {
   QueueStore,
   RecoveryOptions,
   RecoveryReport,
-  RetriedJob,
+  RetryReport,
   RetryTarget,
   RunResult,
   SettleOutcome,
@@ -335,29 +335,41 @@ export class JournalQueueStore implements QueueStore {
     const orphans = orphanedRuns(this.#journal.state);
     if (orphans.length === 0) return report;
     for (const orphan of orphans) await releaseRun?.(jobView(orphan.job), orphan.worker);
-    // 3. Recover each of them whose claim is still the same and whose worker is still not live.
-    return await this.#journal.transact((state) => {
-      const at = this.#at();
-      const records: QueueRecord[] = [];
-      const effects = new Consequences(state, at);
-      for (const { job: seenJob } of orphans) {
-        const job = state.jobs.get(seenJob.id);
-        if (!job || job.state !== "processing" || job.lease === null) continue;
-        if (job.lease !== seenJob.lease) continue;
-        const worker = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
-        if (worker && isLive(worker)) continue;
-        const how = worker?.status === "lost"
-          ? `was lost during attempt ${job.attempts}${worker.reason ? ` (${worker.reason})` : ""}`
-          : `ended during attempt ${job.attempts} without recording how it went`;
-        const record = interruptRun(job, job.lease, at, `worker ${job.worker_id} ${how}`, effects);
-        records.push(record);
-        if (record.op === "recover") {
-          (record.state === "dead" ? report.dead : report.requeued).push(job.id);
-        }
+    // 3. Recover each of them whose claim is still the same and whose worker is still not live,
+    // each in its own transaction: one that cannot be recorded does not hold back the others.
+    let failure: unknown;
+    for (const { job: seenJob } of orphans) {
+      try {
+        const ended = await this.#journal.transact((state) => {
+          const job = state.jobs.get(seenJob.id);
+          const none = { records: [], result: undefined };
+          if (!job || job.state !== "processing" || job.lease === null) return none;
+          if (job.lease !== seenJob.lease) return none;
+          const worker = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
+          if (worker && isLive(worker)) return none;
+          const how = worker?.status === "lost"
+            ? `was lost during attempt ${job.attempts}${worker.reason ? ` (${worker.reason})` : ""}`
+            : `ended during attempt ${job.attempts} without recording how it went`;
+          const at = this.#at();
+          const effects = new Consequences(state, at);
+          const record = interruptRun(
+            job,
+            job.lease,
+            at,
+            `worker ${job.worker_id} ${how}`,
+            effects,
+          );
+          if (record.op === "recover") {
+            (record.state === "dead" ? report.dead : report.requeued).push(job.id);
+          }
+          return { records: [record, ...effects.records], result: undefined };
+        });
+      } catch (error) {
+        failure ??= error;
       }
-      records.push(...effects.records);
-      return { records, result: report };
-    });
+    }
+    if (failure !== undefined) throw failure;
+    return report;
   }
 
   /** Whether any live worker looks lost, on a state read without the lock. */
@@ -409,16 +421,18 @@ export class JournalQueueStore implements QueueStore {
     });
   }
 
-  async retryDead(id: string): Promise<Job> {
-    await this.#journal.transact((state) => {
-      const job = state.jobs.get(id);
-      if (job && job.state !== "dead") {
-        throw new ValidationError(`Job "${id}" is ${job.state}, not in the dead letter queue`);
+  retryDead(ids: string[]): Promise<RetryReport> {
+    return this.#journal.transact((state) => {
+      for (const id of ids) {
+        const job = state.jobs.get(id);
+        if (!job) throw new NotFoundError(`No job with id "${id}"`);
+        if (job.state !== "dead") {
+          throw new ValidationError(`Job "${id}" is ${job.state}, not in the dead letter queue`);
+        }
       }
-      const { records } = planRetry(state, [id], this.#at(), ["dead"]);
-      return { records, result: undefined };
+      const { records, revived, skipped } = planRetry(state, ids, this.#at(), ["dead"]);
+      return { records, result: { retried: revived, skipped } };
     });
-    return this.#view(this.#journal.state, id);
   }
 
   cancel(ids: string[]): Promise<CancelReport> {
@@ -428,12 +442,13 @@ export class JournalQueueStore implements QueueStore {
     });
   }
 
-  async retry(target: RetryTarget): Promise<RetriedJob[]> {
+  async retry(target: RetryTarget): Promise<RetryReport> {
     return await this.#journal.transact((state) => {
-      const ids = "ids" in target ? target.ids : idsInState(state, target.state);
-      if (ids.length === 0) return { records: [], result: [] };
-      const { records, revived } = planRetry(state, ids, this.#at());
-      return { records, result: revived };
+      const all = !("ids" in target);
+      const ids = all ? idsInState(state, target.state) : target.ids;
+      if (ids.length === 0) return { records: [], result: { retried: [], skipped: [] } };
+      const { records, revived, skipped } = planRetry(state, ids, this.#at(), undefined, all);
+      return { records, result: { retried: revived, skipped } };
     });
   }
 

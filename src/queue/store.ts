@@ -57,6 +57,13 @@ export interface RetriedJob {
   state: "pending" | "waiting";
 }
 
+/** What a retry did. */
+export interface RetryReport {
+  retried: RetriedJob[];
+  /** Jobs left out of a `--all-…` retry, with why. */
+  skipped: { id: string; reason: string }[];
+}
+
 /** Which jobs a retry takes: these ids, or every job in one state. */
 export type RetryTarget = { ids: string[] } | { state: "dead" | "canceled" };
 
@@ -153,8 +160,11 @@ export interface QueueStore {
   recoverLostWorkers(options: RecoveryOptions): Promise<RecoveryReport>;
   /** Asks every running worker to stop; returns those asked. */
   requestStop(mode: StopMode): Promise<WorkerEntry[]>;
-  /** Moves a dead job back to pending with its attempts reset. */
-  retryDead(id: string): Promise<Job>;
+  /**
+   * `dlq retry`: dead jobs back to pending (or waiting), attempts reset, all checked first: an
+   * unknown id is `NotFoundError`, a job not in the dead letter queue `ValidationError`.
+   */
+  retryDead(ids: string[]): Promise<RetryReport>;
   /**
    * Cancels jobs for good, all checked first: pending, waiting and failed ones at once (with the
    * jobs that wait for them), running ones by asking their workers to kill them.
@@ -163,9 +173,11 @@ export interface QueueStore {
   /**
    * Runs dead, canceled or completed jobs again, all checked first: pending (or waiting), attempts
    * reset, history kept; the jobs their end canceled wait again. Returns every job brought back,
-   * with the state this retry gave it.
+   * with the state this retry gave it. With a state as target (`--all-dead`), a job that cannot run
+   * again (a dependency dead and not retried with it, its unique key taken) is left out and
+   * reported; with ids, it refuses the whole retry.
    */
-  retry(target: RetryTarget): Promise<RetriedJob[]>;
+  retry(target: RetryTarget): Promise<RetryReport>;
   /** Running jobs of this worker whose cancel was asked for: the worker must kill them. */
   cancelRequests(workerId: string): Promise<string[]>;
   /** The current settings. */

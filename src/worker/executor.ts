@@ -66,10 +66,13 @@ const SHELL = "/bin/sh";
 export async function executeJob(request: ExecutionRequest): Promise<ExecutionResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const cannotStart = async (reason: string): Promise<ExecutionResult> => {
+  /** A run that could not start; `logged`: its log file exists (it was created new here). */
+  const cannotStart = async (reason: string, logged: boolean): Promise<ExecutionResult> => {
     const message = `cannot start: ${reason}`;
-    await Deno.writeTextFile(request.logPath, `queuectl: ${message}\n`, { append: true })
-      .catch(() => {});
+    if (logged) {
+      await Deno.writeTextFile(request.logPath, `queuectl: ${message}\n`, { append: true })
+        .catch(() => {});
+    }
     return {
       exitCode: null,
       signal: null,
@@ -83,7 +86,8 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
     // Owner-only, new: whatever was planted at that path is removed, never written through.
     await createPrivateFile(request.logPath);
   } catch (error) {
-    return await cannotStart(`cannot create log "${request.logPath}": ${messageOf(error)}`);
+    // Nothing is written then: whatever is at that path is not ours to write through.
+    return await cannotStart(`cannot create log "${request.logPath}": ${messageOf(error)}`, false);
   }
   let child: Deno.ChildProcess;
   try {
@@ -104,7 +108,7 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
       detached: true,
     }).spawn();
   } catch (error) {
-    return await cannotStart(await spawnFailure(error, request.cwd));
+    return await cannotStart(await spawnFailure(error, request.cwd), true);
   }
 
   let timedOut = false;

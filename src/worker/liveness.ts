@@ -63,17 +63,20 @@ export async function processStartTime(pid: number): Promise<string | null | und
  * A liveness probe for workers recorded on `host`.
  * @param host This host's name.
  * @param now Clock in epoch milliseconds.
+ * @param strict Always compare the process's start time (before signalling it), not only when the
+ *   heartbeat is late.
  * @returns The probe: `false` for a worker known dead, `undefined` when it cannot tell.
  */
 export function localLivenessProbe(
   host: string = hostName(),
   now: () => number = Date.now,
+  strict = false,
 ): LivenessProbe {
   return async (worker: WorkerEntry) => {
     if (worker.host !== host) return undefined;
     const exists = pidExists(worker.pid);
     if (exists === false) return false;
-    if (now() - worker.heartbeatMs < LATE_HEARTBEAT_MS) return true;
+    if (!strict && now() - worker.heartbeatMs < LATE_HEARTBEAT_MS) return true;
     const started = await processStartTime(worker.pid);
     if (started === undefined) return exists;
     if (started === null) return false;

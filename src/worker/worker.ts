@@ -89,7 +89,9 @@ export class Worker {
     const ticker = setInterval(() => this.#tick(), tickMs);
     let failed = false;
     try {
-      await this.#recover();
+      // A recovery that fails (another process's run that cannot be recorded now) must not keep
+      // this worker from its own work: it is tried again on every tick.
+      await this.#recover().catch((error) => log(`recovery failed: ${messageOf(error)}`));
       let failures = 0;
       while (this.#stopMode === null && !this.#lost) {
         try {
@@ -196,7 +198,19 @@ export class Worker {
         log(`job ${job.id} run ${job.runs} ${outcome}: killed because it was canceled`);
         return null;
       }
-      const requeued = await store.requeue(claim, "worker stopped with --now");
+      let requeued: boolean;
+      try {
+        requeued = await store.requeue(claim, "worker stopped with --now");
+      } catch (error) {
+        // As for a settle that cannot be written: release it (counted), or stop trying.
+        const reason = `the worker could not requeue the run it stopped: ${messageOf(error)}`;
+        log(`job ${job.id}: ${reason}`);
+        try {
+          requeued = await store.release(claim, reason);
+        } catch {
+          throw new UnreleasedClaimError(reason, { cause: error });
+        }
+      }
       log(`job ${job.id} killed and ${requeued ? "requeued" : "already taken over"}`);
       return null;
     }

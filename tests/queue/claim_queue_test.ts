@@ -42,7 +42,7 @@ Deno.test("the claim index picks exactly what a scan of every job would, through
         else await store.requeue(claim, "test");
       } else if (r < 0.85) {
         const dead = await store.listJobs({ state: "dead", limit: 1 });
-        if (dead[0]) await store.retryDead(dead[0].id);
+        if (dead[0]) await store.retryDead([dead[0].id]);
       } else if (r < 0.87) {
         await store.compact();
       } else {

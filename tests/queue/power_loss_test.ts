@@ -83,7 +83,7 @@ async function workload(
   }
   await step(async () => {
     const dead = await store.listJobs({ state: "dead" });
-    if (dead[0]) await store.retryDead(dead[0].id);
+    if (dead[0]) await store.retryDead([dead[0].id]);
   });
   // Workflows: a chain whose head dies (its dependents canceled in the same transaction), its
   // retry (the dependents brought back), a unique key, a cancel of a running job.

@@ -51,7 +51,7 @@ Deno.test("summary() read from raw lines agrees with the full replay, before and
         }
       } else if (r < 0.85) {
         const dead = await store.listJobs({ state: "dead", limit: 1 });
-        if (dead[0]) await store.retryDead(dead[0].id);
+        if (dead[0]) await store.retryDead([dead[0].id]);
       } else if (r < 0.9) {
         await store.recoverLostWorkers({ probe: (w) => Promise.resolve(w.id !== worker) });
         await store.registerWorker({ id: `${worker}-${step}`, pid: 1, host: "test", pstart: null });

@@ -213,7 +213,7 @@ Deno.test("requeue() returns a job to pending without counting the run", async (
   });
 });
 
-Deno.test("retryDead() moves a dead job back to pending with attempts reset", async () => {
+Deno.test("retryDead() moves dead jobs back to pending with attempts reset, all checked first", async () => {
   await withStore(async (store) => {
     await register(store, "w");
     await store.enqueue([{ id: "j", command: "false", max_retries: 0 }, {
@@ -222,11 +222,14 @@ Deno.test("retryDead() moves a dead job back to pending with attempts reset", as
     }], ctx);
     const claim = await store.claimNext("w");
     assert.equal(await store.settle(claim!, failure()), "dead");
-    const retried = await store.retryDead("j");
+    await assert.rejects(store.retryDead(["j", "p"]), /is pending, not in the dead letter queue/);
+    await assert.rejects(store.retryDead(["j", "nope"]), NotFoundError);
+    assert.equal((await store.getJob("j")).state, "dead", "nothing changed");
+    const report = await store.retryDead(["j"]);
+    assert.deepEqual(report, { retried: [{ id: "j", state: "pending" }], skipped: [] });
+    const retried = await store.getJob("j");
     assert.equal(retried.state, "pending");
     assert.equal(retried.attempts, 0);
-    await assert.rejects(store.retryDead("p"), /is pending, not in the dead letter queue/);
-    await assert.rejects(store.retryDead("nope"), NotFoundError);
   });
 });
 
@@ -304,7 +307,7 @@ Deno.test("replay(compact(J)) equals replay(J) for every retained job, worker an
         }
       } else if (r < 0.85) {
         const deadJob = (await store.listJobs({ state: "dead", limit: 1 }))[0];
-        if (deadJob) await store.retryDead(deadJob.id);
+        if (deadJob) await store.retryDead([deadJob.id]);
       } else if (r < 0.93) {
         await randomWorkflowOp(store, random, step);
       } else {

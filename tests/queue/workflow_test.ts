@@ -102,7 +102,7 @@ Deno.test("a dead dependency cancels its dependents down the chain; its retry br
     ]);
     assert.equal((await store.getJob("b")).last_error, "dependency a is dead");
     assert.equal((await store.getJob("c")).last_error, "dependency b is canceled");
-    const revived = await store.retry({ ids: ["a"] });
+    const { retried: revived } = await store.retry({ ids: ["a"] });
     assert.deepEqual(revived, [
       { id: "a", state: "pending" },
       { id: "b", state: "waiting" },
@@ -200,8 +200,11 @@ Deno.test("retry runs a completed, dead or canceled job again, attempts reset, h
     assert.equal((await store.getJob("a")).runs, 2);
     await store.enqueue([{ id: "c1", command: "true" }, { id: "c2", command: "true" }], ctx);
     await store.cancel(["c1", "c2"]);
-    assert.deepEqual((await store.retry({ state: "canceled" })).map((r) => r.id), ["c1", "c2"]);
-    assert.deepEqual(await store.retry({ state: "dead" }), []);
+    assert.deepEqual((await store.retry({ state: "canceled" })).retried.map((r) => r.id), [
+      "c1",
+      "c2",
+    ]);
+    assert.deepEqual(await store.retry({ state: "dead" }), { retried: [], skipped: [] });
   });
 });
 
@@ -278,3 +281,90 @@ for (const seed of [1, 2, 3, 4, 5]) {
     });
   });
 }
+
+Deno.test("a dead job at the head of a 5,000-job chain cancels all of it in one settle", async () => {
+  await withStore(async (store) => {
+    await store.setConfig("fsync", "none");
+    await register(store);
+    const chain = Array.from({ length: 5000 }, (_, i) => ({
+      id: `j${i}`,
+      command: "true",
+      ...(i === 0 ? { max_retries: 0 } : { depends_on: [`j${i - 1}`] }),
+    }));
+    await store.enqueue(chain, ctx);
+    assert.equal(await runNext(store, false), "j0");
+    const counts = await store.countJobs();
+    assert.equal(counts.dead, 1);
+    assert.equal(counts.canceled, 4999);
+    assert.equal((await store.getJob("j4999")).last_error, "dependency j4998 is canceled");
+    const { retried } = await store.retry({ ids: ["j0"] });
+    assert.equal(retried.length, 5000, "the retry brings the whole chain back");
+  });
+});
+
+Deno.test("in a batch, a job that depends on a duplicate (its unique key held) depends on the holder", async () => {
+  await withStore(async (store) => {
+    await register(store);
+    await store.enqueue([{ id: "deploy", command: "true", unique_key: "prod" }], ctx);
+    const jobs = await store.enqueue([
+      { id: "deploy2", command: "true", unique_key: "prod" },
+      { id: "notify", command: "true", depends_on: ["deploy2"] },
+    ], ctx);
+    assert.deepEqual(jobs.map((j) => [j.id, j.duplicate ?? false]), [
+      ["deploy", true],
+      ["notify", false],
+    ]);
+    assert.deepEqual((await store.getJob("notify")).depends_on, ["deploy"]);
+    assert.equal(await runNext(store), "deploy");
+    assert.equal(await runNext(store), "notify", "notify runs once deploy completed");
+  });
+});
+
+Deno.test("retry keeps one unfinished job per unique key: together, with --all, and for revived dependents", async () => {
+  await withStore(async (store) => {
+    await register(store);
+    await store.enqueue([
+      { id: "k1", command: "false", max_retries: 0, unique_key: "k" },
+    ], ctx);
+    await runNext(store, false);
+    await store.enqueue([{ id: "k2", command: "false", max_retries: 0, unique_key: "k" }], ctx);
+    await runNext(store, false);
+    await assert.rejects(
+      () => store.retry({ ids: ["k2", "k1"] }),
+      (e) => e instanceof ValidationError && /holds its unique key "k"/.test(e.message),
+    );
+    const report = await store.retry({ state: "dead" });
+    assert.deepEqual(report.retried.map((r) => r.id), ["k1"]);
+    assert.deepEqual(report.skipped.map((s) => s.id), ["k2"]);
+    // A dependent canceled by its dependency's death, whose key another job took since.
+    await store.enqueue([
+      { id: "x", command: "false", max_retries: 0 },
+      { id: "d", command: "true", depends_on: ["x"], unique_key: "dk" },
+    ], ctx);
+    await store.cancel(["k1"]);
+    assert.equal(await runNext(store, false), "x");
+    assert.equal((await store.getJob("d")).state, "canceled");
+    await store.enqueue([{ id: "e", command: "true", unique_key: "dk" }], ctx);
+    await store.retry({ ids: ["x"] });
+    assert.equal((await store.getJob("d")).state, "canceled", "e holds dk: d stays canceled");
+    const [again] = await store.enqueue([{ command: "true", unique_key: "dk" }], ctx);
+    assert.equal(again!.id, "e");
+  });
+});
+
+Deno.test("retry --all-canceled leaves out (and reports) a job whose dependency is dead", async () => {
+  await withStore(async (store) => {
+    await register(store);
+    await store.enqueue([
+      { id: "x", command: "false", max_retries: 0 },
+      { id: "d", command: "true", depends_on: ["x"] },
+      { id: "c", command: "true" },
+    ], ctx);
+    await store.cancel(["c"]);
+    assert.equal(await runNext(store, false), "x");
+    const report = await store.retry({ state: "canceled" });
+    assert.deepEqual(report.retried, [{ id: "c", state: "pending" }]);
+    assert.deepEqual(report.skipped.map((s) => s.id), ["d"]);
+    assert.match(report.skipped[0]!.reason, /depends on "x", which is dead/);
+  });
+});
