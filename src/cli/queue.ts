@@ -34,7 +34,18 @@ function printQueues(context: CommandContext, queues: QueueView[]): void {
   if (context.json) return context.out.json(queues);
   const out = context.out;
   out.table(
-    ["QUEUE", "PENDING", "WAITING", "RUNNING", "FAILED", "DEAD", "DONE", "PAUSED", "CONCURRENCY"],
+    [
+      "QUEUE",
+      "PENDING",
+      "WAITING",
+      "RUNNING",
+      "FAILED",
+      "DEAD",
+      "CANCELED",
+      "DONE",
+      "PAUSED",
+      "CONCURRENCY",
+    ],
     queues.map((q) => [
       q.name,
       String(q.pending),
@@ -42,6 +53,7 @@ function printQueues(context: CommandContext, queues: QueueView[]): void {
       String(q.processing),
       String(q.failed),
       String(q.dead),
+      String(q.canceled),
       String(q.completed),
       q.paused ? out.paint("yellow", "paused") : "-",
       q.concurrency === 0 ? "-" : String(q.concurrency),

@@ -86,6 +86,10 @@ Deno.test("a hand-damaged record in the middle: a clear error, then doctor --rep
     assert.equal((await Deno.stat(join(home, backups[0]!.name))).mode! & 0o777, 0o600);
     const jobs = await json<JobJson[]>(home, ["list"]);
     assert.deepEqual(jobs.map((j) => j.id), ["a"]);
+    // Sequence numbers (leases) go on after the records cut away: c's enqueue was seq 3.
+    await ok(home, ["enqueue", '{"id":"d","command":"true"}']);
+    const seqs = (await journalLines(home)).filter(Boolean).map((line) => JSON.parse(line).seq);
+    assert.ok(seqs.at(-1)! > 3, `the next record is numbered after 3: ${seqs}`);
   });
 });
 
