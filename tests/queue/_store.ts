@@ -1,10 +1,14 @@
 /**
- * Test helper: a journal store on a temporary home with a hand-driven clock.
+ * Test helper: a store on a fresh temporary home (and, when PostgreSQL is there, a fresh database)
+ * with a hand-driven clock. `withStore` runs a test against every store: the journal and
+ * PostgreSQL, the same test unchanged (a conformance suite).
  * @module
  */
 
 import { ValidationError } from "../../src/errors.ts";
-import { JournalQueueStore } from "../../src/queue/mod.ts";
+import { JournalQueueStore, type QueueStore } from "../../src/queue/mod.ts";
+import { PostgresQueueStore } from "../../src/postgres/store.ts";
+import { postgresAvailable, withDatabase } from "../_postgres.ts";
 import { withTempHome } from "../_temp_home.ts";
 
 /** A clock tests move by hand. */
@@ -19,11 +23,83 @@ export function fakeClock(start = Date.parse("2026-01-01T00:00:00.000Z")): FakeC
   return { now: () => t, advance: (seconds) => (t += seconds * 1000) };
 }
 
+/** Opens another handle on the same store, as another process would, on the same clock. */
+export type Reopen = () => Promise<QueueStore>;
+
+/** The stores every conformance test runs against. */
+export type StoreKind = "journal" | "postgres";
+
 /**
- * Runs `body` with a store on a fresh temp home and a fake clock; closes and removes afterwards.
+ * Runs `body` with a store and a fake clock, once per store (the journal, then PostgreSQL when a
+ * server is reachable); closes and removes everything afterwards. A failure names the store.
+ * @param body The test: the store, the clock, the home (for files such as logs), and `reopen`.
+ */
+export async function withStore(
+  body: (store: QueueStore, clock: FakeClock, home: string, reopen: Reopen) => Promise<void>,
+): Promise<void> {
+  for (const kind of await storeKinds()) {
+    try {
+      await withStoreOf(kind, body);
+    } catch (error) {
+      if (error instanceof Error) error.message = `[${kind} store] ${error.message}`;
+      throw error;
+    }
+  }
+}
+
+/** The stores available here: always the journal; PostgreSQL when its test server answers. */
+export async function storeKinds(): Promise<StoreKind[]> {
+  return (await postgresAvailable()) ? ["journal", "postgres"] : ["journal"];
+}
+
+/**
+ * Runs `body` with one kind of store.
+ * @param kind Which store.
  * @param body The test.
  */
-export function withStore(
+export function withStoreOf(
+  kind: StoreKind,
+  body: (store: QueueStore, clock: FakeClock, home: string, reopen: Reopen) => Promise<void>,
+): Promise<void> {
+  return withTempHome(async (home) => {
+    const clock = fakeClock();
+    if (kind === "journal") {
+      const opened: QueueStore[] = [];
+      const reopen = async () => {
+        const store = await JournalQueueStore.open(home, { now: clock.now });
+        opened.push(store);
+        return store;
+      };
+      const store = await reopen();
+      try {
+        await body(store, clock, home, reopen);
+      } finally {
+        for (const s of opened) await s.close().catch(() => {});
+      }
+      return;
+    }
+    await withDatabase(async (url) => {
+      const opened: QueueStore[] = [];
+      const reopen = async () => {
+        const store = await PostgresQueueStore.open(url, { now: clock.now, maxConnections: 2 });
+        opened.push(store);
+        return store;
+      };
+      const store = await reopen();
+      try {
+        await body(store, clock, home, reopen);
+      } finally {
+        for (const s of opened) await s.close().catch(() => {});
+      }
+    });
+  });
+}
+
+/**
+ * Runs `body` with a journal store only (a test of the journal's own behaviour).
+ * @param body The test.
+ */
+export function withJournalStore(
   body: (store: JournalQueueStore, clock: FakeClock, home: string) => Promise<void>,
 ): Promise<void> {
   return withTempHome(async (home) => {
@@ -54,7 +130,7 @@ export function failure(code = 1) {
  * @param step A number for new job names.
  */
 export async function randomWorkflowOp(
-  store: JournalQueueStore,
+  store: QueueStore,
   random: () => number,
   step: number,
 ): Promise<void> {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { nextDueTime, pickNextJob } from "../../src/queue/claim_order.ts";
-import { failure, SUCCESS, withStore } from "./_store.ts";
+import { failure, SUCCESS, withJournalStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 
 Deno.test("the claim index picks exactly what a scan of every job would, through random workloads", async () => {
-  await withStore(async (store, clock) => {
+  await withJournalStore(async (store, clock) => {
     let seed = 11;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     await store.setConfig("backoff_base", 1.5);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { jobLogDir } from "../../src/home/layout.ts";
-import { SUCCESS, withStore } from "./_store.ts";
+import { SUCCESS, withJournalStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 
@@ -23,7 +23,7 @@ async function writeLog(home: string, id: string): Promise<string> {
 }
 
 Deno.test("compaction removes the logs of jobs dropped by retention and keeps the others'", async () => {
-  await withStore(async (store, clock, home) => {
+  await withJournalStore(async (store, clock, home) => {
     await store.registerWorker({ id: "w", pid: 1, host: "test-host", pstart: null });
     await store.setConfig("retention", 3600);
     const later = new Date(clock.now() + 86_400_000).toISOString();

@@ -5,12 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import { JournalQueueStore } from "../../src/queue/mod.ts";
+import type { QueueStore } from "../../src/queue/mod.ts";
 import { SUCCESS, withStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 
-async function register(store: JournalQueueStore, id: string, queues?: string[]) {
+async function register(store: QueueStore, id: string, queues?: string[]) {
   await store.registerWorker({
     id,
     pid: 1,
@@ -81,7 +81,7 @@ Deno.test("a concurrency cap of N never lets N+1 run: checked at claim time, fre
 });
 
 Deno.test("queue settings and jobs' queues survive compaction, and the status fast path agrees", async () => {
-  await withStore(async (store, clock, home) => {
+  await withStore(async (store, clock, home, reopen) => {
     await store.setQueue("backups", { concurrency: 1 });
     await store.setQueue("held", { paused: true });
     await store.setQueue("gone", { paused: true });
@@ -95,11 +95,11 @@ Deno.test("queue settings and jobs' queues survive compaction, and the status fa
     await store.settle(claim!, SUCCESS);
     const before = { queues: await store.listQueues(), workers: await store.listWorkers() };
     assert.deepEqual(before.queues.map((q) => q.name), ["default", "backups", "held"]);
-    const fresh = await JournalQueueStore.open(home, { now: clock.now });
+    const fresh = await reopen();
     assert.deepEqual((await fresh.summary()).queues, before.queues, "status fast path");
     await fresh.close();
     await store.compact();
-    const reopened = await JournalQueueStore.open(home, { now: clock.now });
+    const reopened = await reopen();
     assert.deepEqual(
       { queues: await reopened.listQueues(), workers: await reopened.listWorkers() },
       before,

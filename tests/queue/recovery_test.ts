@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { JournalQueueStore } from "../../src/queue/mod.ts";
+import type { QueueStore } from "../../src/queue/mod.ts";
 import { exitRecord } from "../../src/queue/records.ts";
-import { failure, withStore } from "./_store.ts";
+import { failure, withJournalStore, withStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 const alive = () => Promise.resolve(true);
 const unknown = () => Promise.resolve(undefined);
 
-async function register(store: JournalQueueStore, id: string): Promise<void> {
+async function register(store: QueueStore, id: string): Promise<void> {
   await store.registerWorker({ id, pid: 1, host: "test-host", pstart: null });
 }
 
@@ -52,7 +52,7 @@ Deno.test("a claim or a settle counts as a sign of life, like a heartbeat", asyn
 });
 
 Deno.test("recovery records the worker lost, then releases its run, then requeues the job", async () => {
-  await withStore(async (store, _clock, home) => {
+  await withJournalStore(async (store, _clock, home) => {
     await register(store, "w1");
     await store.enqueue([{ id: "j", command: "sleep 100" }], ctx);
     await store.claimNext("w1");
@@ -77,7 +77,7 @@ Deno.test("recovery records the worker lost, then releases its run, then requeue
 });
 
 Deno.test("a worker judged lost on a stale look is not lost if it heartbeats before the verdict", async () => {
-  await withStore(async (store, clock, home) => {
+  await withStore(async (store, clock, home, reopen) => {
     await store.setConfig("stall_timeout", 10);
     await register(store, "w1");
     await store.enqueue([{ id: "j", command: "sleep 100" }], ctx);
@@ -85,7 +85,7 @@ Deno.test("a worker judged lost on a stale look is not lost if it heartbeats bef
     clock.advance(11);
     // Another process (the worker itself) heartbeats between the lockless look and the verdict:
     // the probe, asked twice (look, then verdict), lets the heartbeat in on its first call.
-    const worker = await JournalQueueStore.open(home, { now: clock.now });
+    const worker = await reopen();
     let calls = 0;
     const report = await store.recoverLostWorkers({
       probe: async () => {
@@ -100,7 +100,7 @@ Deno.test("a worker judged lost on a stale look is not lost if it heartbeats bef
 });
 
 Deno.test("recovery sweeps a processing job whose worker exited without releasing it", async () => {
-  await withStore(async (store) => {
+  await withJournalStore(async (store) => {
     await register(store, "w1");
     await register(store, "w2");
     await store.enqueue([{ id: "j", command: "true" }], ctx);

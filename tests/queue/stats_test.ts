@@ -5,14 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { JournalQueueStore } from "../../src/queue/mod.ts";
+import type { QueueStore } from "../../src/queue/mod.ts";
 import { percentiles } from "../../src/queue/stats.ts";
 import { failure, SUCCESS, withStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 
 Deno.test("counters count every kind of end per queue, and never go backwards, not even past retention", async () => {
-  await withStore(async (store, clock, home) => {
+  await withStore(async (store, clock, home, reopen) => {
     await store.setConfig("retention", 0);
     await store.registerWorker({ id: "w", pid: 1, host: "h", pstart: null });
     await store.enqueue([
@@ -38,7 +38,7 @@ Deno.test("counters count every kind of end per queue, and never go backwards, n
     assert.deepEqual((await store.metrics()).totals, expected);
     clock.advance(60);
     await store.compact(); // retention 0: the completed job is dropped
-    const reopened = await JournalQueueStore.open(home, { now: clock.now });
+    const reopened = await reopen();
     try {
       assert.equal((await reopened.countJobs()).completed, 0, "the completed job is gone");
       assert.deepEqual((await reopened.metrics()).totals, expected, "its count is not");

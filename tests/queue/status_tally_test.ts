@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { JournalQueueStore } from "../../src/queue/mod.ts";
-import { failure, randomWorkflowOp, SUCCESS, withStore } from "./_store.ts";
+import { failure, randomWorkflowOp, SUCCESS, withJournalStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 
 Deno.test("summary() read from raw lines agrees with the full replay, before and after compaction", async () => {
-  await withStore(async (store, clock, home) => {
+  await withJournalStore(async (store, clock, home) => {
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     await store.setConfig("backoff_base", 1);

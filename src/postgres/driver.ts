@@ -1,0 +1,144 @@
+/**
+ * The PostgreSQL driver (npm `postgres`, porsager's), loaded only when the store is PostgreSQL,
+ * and what its errors mean to a user: a bad URL, a wrong password or an unreachable server is one
+ * line, exit 1, without a stack.
+ * @module
+ */
+
+import { QueueError, ValidationError } from "../errors.ts";
+
+import type postgres from "npm:postgres@3.4.9";
+
+/** A connection pool. */
+// deno-lint-ignore ban-types
+export type Sql = postgres.Sql<{}>;
+/** A transaction's handle. */
+// deno-lint-ignore ban-types
+export type TransactionSql = postgres.TransactionSql<{}>;
+
+/** Where a store's database is, read from its URL. */
+export interface DatabaseAddress {
+  url: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+/**
+ * Whether a store URL names PostgreSQL.
+ * @param url `--store` or `QUEUECTL_STORE`.
+ * @returns `true` for `postgres://` and `postgresql://`.
+ */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/**
+ * Reads a PostgreSQL URL.
+ * @param url e.g. `postgres://user:password@127.0.0.1:5432/queue`.
+ * @returns Its parts.
+ * @throws {ValidationError} for anything that is not such a URL.
+ */
+export function parseDatabaseUrl(url: string): DatabaseAddress {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError(`Store URL "${redact(url)}" is not a URL`);
+  }
+  if (!isPostgresUrl(url)) {
+    throw new ValidationError(`Store URL "${redact(url)}" must start with postgres://`);
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
+  if (parsed.hostname === "" || database === "") {
+    throw new ValidationError(
+      `Store URL "${
+        redact(url)
+      }" needs a host and a database: postgres://user:password@host:port/database`,
+    );
+  }
+  return {
+    url,
+    host: parsed.hostname.replace(/^\[|\]$/g, ""),
+    port: parsed.port === "" ? 5432 : Number(parsed.port),
+    database,
+    user: decodeURIComponent(parsed.username),
+  };
+}
+
+/**
+ * A URL with its password hidden, for messages.
+ * @param url The URL.
+ * @returns The same URL with `***` for the password.
+ */
+export function redact(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}
+
+let loading: Promise<typeof postgres> | undefined;
+
+/**
+ * Opens a pool to the database (the driver is loaded here, on first use).
+ * Requires `--allow-net` to the database's host and port.
+ * @param address The database.
+ * @param options `max` connections.
+ * @returns The pool.
+ */
+export async function connect(
+  address: DatabaseAddress,
+  options: { max?: number } = {},
+): Promise<Sql> {
+  // The full specifier: the installed bundle runs without deno.json.
+  loading ??= import("npm:postgres@3.4.9").then((module) =>
+    ((module as { default?: typeof postgres }).default ?? module) as typeof postgres
+  );
+  const open = await loading;
+  return open(address.url, {
+    max: options.max ?? 4,
+    connect_timeout: 10,
+    idle_timeout: 60,
+    onnotice: () => {},
+    transform: { undefined: null },
+  });
+}
+
+/**
+ * What a driver error means, in one line. Connection and authentication problems name the
+ * database (without its password); the rest keeps the server's message.
+ * @param error What the driver threw.
+ * @param address The database.
+ * @returns A queuectl error (exit 1) or the error itself if it is one already.
+ */
+export function describeDatabaseError(error: unknown, address: DatabaseAddress): Error {
+  if (error instanceof QueueError) return error;
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const where = `${address.host}:${address.port}/${address.database}`;
+  if (code === "28P01" || code === "28000") {
+    return new QueueError(
+      `Cannot log in to PostgreSQL at ${where} as "${address.user}": ${message}`,
+    );
+  }
+  if (code === "3D000") return new QueueError(`PostgreSQL at ${where}: ${message}`);
+  if (
+    code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" ||
+    code === "CONNECT_TIMEOUT" || code === "ETIMEDOUT" || code === "EAI_AGAIN"
+  ) {
+    return new QueueError(`Cannot reach PostgreSQL at ${where}: ${message}`);
+  }
+  return new QueueError(`PostgreSQL at ${where}: ${message}`, { cause: error });
+}
+
+/**
+ * Whether an error is the connection's (worth trying again after a pause), not the query's.
+ * @param error What the driver threw.
+ * @returns `true` for a lost or refused connection, or a server shutting down.
+ */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "CONNECTION_CLOSED" ||
+    code === "CONNECTION_ENDED" || code === "CONNECTION_DESTROYED" || code === "CONNECT_TIMEOUT" ||
+    code === "57P01" || code === "57P02" || code === "57P03" || code === "08006" ||
+    code === "08001" || code === "08003" || code === "EPIPE";
+}

@@ -1,0 +1,1031 @@
+/**
+ * The queue store on PostgreSQL, for workers on many machines sharing one queue. Claims take the
+ * next job in claim order with `FOR UPDATE SKIP LOCKED`; a claim's lease is a number from one
+ * sequence (the fencing token); wake-ups come by `LISTEN/NOTIFY`. Every other decision is made by
+ * the same pure planners and reducer as the journal store, on a slice of rows loaded under row
+ * locks (and, for what touches dependencies, unique keys, cancels, retries and recovery, under one
+ * transaction-scoped advisory lock), and what they change is written back in the same
+ * transaction. The clock is the caller's (`now`), never the server's, so tests drive it.
+ * @module
+ */
+
+import { NotFoundError, QueueError, ValidationError } from "../errors.ts";
+import { ulidFactory } from "../platform/ulid.ts";
+import { sleep } from "../platform/timers.ts";
+import { planCancel, planRetry } from "../queue/cancel_retry.ts";
+import type { Config, ConfigKey } from "../queue/config.ts";
+import { Consequences } from "../queue/consequences.ts";
+import { enqueueFields, planEnqueue } from "../queue/enqueue_plan.ts";
+import { type Job, JOB_STATES, type JobState, jobView, type StoredJob } from "../queue/job.ts";
+import type { JobInput } from "../queue/job_input.ts";
+import { type QueueView, queueViews } from "../queue/queue_view.ts";
+import {
+  claimRecord,
+  configRecord,
+  enqueueRecord,
+  exitRecord,
+  lostRecord,
+  type QueueRecord,
+  queueSettingsRecord,
+  schedulePauseRecord,
+  scheduleRecord,
+  scheduleRemoveRecord,
+  stopRecord,
+  tickRecord,
+  workerRecord,
+} from "../queue/records.ts";
+import { interruptRun, requeueRun, settleRun } from "../queue/run_end.ts";
+import {
+  checkScheduleName,
+  CronCache,
+  dueTicks,
+  type ScheduleSpec,
+  type ScheduleView,
+  scheduleView,
+  tickJobId,
+} from "../queue/schedules.ts";
+import type { QueueState, StopMode, WorkerEntry } from "../queue/state.ts";
+import {
+  type Counters,
+  emptyStats,
+  MINUTES_KEPT,
+  type QueueMetrics,
+  SAMPLES_KEPT,
+  type StatsReport,
+  windowReport,
+} from "../queue/stats.ts";
+import type {
+  CancelReport,
+  Claim,
+  CompactionSummary,
+  EnqueueContext,
+  EnqueuedJob,
+  JobCounts,
+  JobFilter,
+  QueueChange,
+  QueueStore,
+  RecoveryOptions,
+  RecoveryReport,
+  RetryReport,
+  RetryTarget,
+  RunResult,
+  SettleOutcome,
+  WorkerRegistration,
+} from "../queue/store.ts";
+import {
+  connect,
+  type DatabaseAddress,
+  describeDatabaseError,
+  isConnectionError,
+  parseDatabaseUrl,
+  type Sql,
+  type TransactionSql,
+} from "./driver.ts";
+import { jobFromRow, scheduleFromRow, workerFromRow } from "./rows.ts";
+import { migrate, SCHEMA } from "./schema.ts";
+import { applyRecords, loadSlice } from "./slice.ts";
+
+const newJobId = ulidFactory();
+/** The advisory lock of decisions that span rows (dependencies, keys, cancels, recovery). */
+const WORKFLOW_LOCK = 0x51_43_54_4c; // "QCTL"
+/** The channel every change is announced on. */
+const CHANNEL = "queuectl";
+/** Longest a lost connection is retried before an operation gives up. */
+const RECONNECT_FOR_MS = 60_000;
+/** The most of a run's output kept in the database. */
+export const LOG_BYTES_KEPT = 1 << 20;
+
+/** Options of {@linkcode PostgresQueueStore.open}. */
+export interface PostgresStoreOptions {
+  /** Clock in epoch milliseconds; tests pass a fake one. */
+  now?: () => number;
+  /** Told once when the connection is lost, and again when it is back. */
+  onWarning?: (message: string) => void;
+  /** Connections in the pool. */
+  maxConnections?: number;
+}
+
+/** A job that depends on a settled one must be decided under the workflow lock: start over. */
+class NeedsWorkflowLock extends Error {}
+
+/** A {@linkcode QueueStore} in a PostgreSQL database. */
+export class PostgresQueueStore implements QueueStore {
+  #sql: Sql;
+  #address: DatabaseAddress;
+  #now: () => number;
+  #warn: (message: string) => void;
+  #crons = new CronCache();
+  #disconnected = false;
+
+  private constructor(sql: Sql, address: DatabaseAddress, options: PostgresStoreOptions) {
+    this.#sql = sql;
+    this.#address = address;
+    this.#now = options.now ?? Date.now;
+    this.#warn = options.onWarning ?? (() => {});
+  }
+
+  /**
+   * Connects, and creates or migrates the schema. Requires `--allow-net` to the database.
+   * @param url `postgres://user:password@host:port/database`.
+   * @param options Clock, warnings.
+   * @returns The store; `close()` it when done.
+   * @throws {QueueError} one line for a bad URL (exit 2), a wrong password or an unreachable host.
+   */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresQueueStore> {
+    const address = parseDatabaseUrl(url);
+    const sql = await connect(address, { max: options.maxConnections ?? 4 });
+    try {
+      await migrate(sql);
+    } catch (error) {
+      await sql.end({ timeout: 1 }).catch(() => {});
+      throw describeDatabaseError(error, address);
+    }
+    return new PostgresQueueStore(sql, address, options);
+  }
+
+  /** The database, for messages. */
+  get address(): DatabaseAddress {
+    return this.#address;
+  }
+
+  #at(): string {
+    return new Date(this.#now()).toISOString();
+  }
+
+  /**
+   * Runs `body` in a transaction (under the workflow lock if asked), again after a deadlock or a
+   * lost connection (said once), and turns driver errors into one-line queuectl errors.
+   */
+  async #tx<T>(body: (tx: TransactionSql) => Promise<T>, workflow = false): Promise<T> {
+    const deadline = Date.now() + RECONNECT_FOR_MS;
+    for (let attempt = 1;; attempt++) {
+      try {
+        const result = await this.#sql.begin(async (tx) => {
+          if (workflow) await tx`SELECT pg_advisory_xact_lock(${WORKFLOW_LOCK})`;
+          return await body(tx);
+        });
+        if (this.#disconnected) {
+          this.#disconnected = false;
+          this.#warn(`connection to PostgreSQL at ${this.#where()} is back`);
+        }
+        return result as T;
+      } catch (error) {
+        if (error instanceof NeedsWorkflowLock && !workflow) {
+          workflow = true;
+          continue;
+        }
+        if (error instanceof QueueError) throw error;
+        const code = (error as { code?: string }).code;
+        if ((code === "40P01" || code === "40001") && attempt < 10) continue;
+        if (isConnectionError(error) && Date.now() < deadline) {
+          if (!this.#disconnected) {
+            this.#disconnected = true;
+            this.#warn(`lost the connection to PostgreSQL at ${this.#where()}; retrying`);
+          }
+          await sleep(Math.min(5000, 100 * 2 ** Math.min(attempt, 6)));
+          continue;
+        }
+        throw describeDatabaseError(error, this.#address);
+      }
+    }
+  }
+
+  #where(): string {
+    return `${this.#address.host}:${this.#address.port}/${this.#address.database}`;
+  }
+
+  /** Applies records to a slice and announces the change. */
+  async #write(tx: TransactionSql, state: QueueState, records: QueueRecord[]): Promise<number[]> {
+    const seqs = await applyRecords(tx, state, records);
+    if (records.length > 0) await tx`SELECT pg_notify(${CHANNEL}, '')`;
+    return seqs;
+  }
+
+  async enqueue(inputs: JobInput[], context: EnqueueContext): Promise<EnqueuedJob[]> {
+    return await this.#tx(async (tx) => {
+      const named = inputs.flatMap((input) => input.id === undefined ? [] : [input.id]);
+      const dependencies = inputs.flatMap((input) => input.depends_on ?? []);
+      const keys = inputs.flatMap((input) =>
+        input.unique_key === undefined ? [] : [input.unique_key]
+      );
+      const state = await loadSlice(tx, { jobs: named, shared: dependencies, keys });
+      const newId = () => newJobId(Math.floor(this.#now()));
+      const { records, outcomes } = planEnqueue(state, inputs, context, this.#at(), newId);
+      await this.#write(tx, state, records);
+      const views: EnqueuedJob[] = [];
+      for (const { id, duplicate } of outcomes) {
+        const job = state.jobs.get(id) ?? await this.#jobIn(tx, id);
+        views.push(
+          duplicate ? { ...this.#viewOf(job, []), duplicate: true } : this.#viewOf(job, []),
+        );
+      }
+      return views;
+    }, true);
+  }
+
+  async submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]> {
+    const needsState = (input: JobInput) =>
+      input.id !== undefined || input.depends_on !== undefined || input.unique_key !== undefined;
+    if (inputs.some(needsState)) return (await this.enqueue(inputs, context)).map((j) => j.id);
+    return await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, {});
+      const at = this.#at();
+      const ids = inputs.map(() => newJobId(Math.floor(this.#now())));
+      const records = inputs.map((input, i) =>
+        enqueueRecord(at, enqueueFields(input, ids[i]!, at, context))
+      );
+      await this.#write(tx, state, records);
+      return ids;
+    });
+  }
+
+  async claimNext(workerId: string): Promise<Claim | null> {
+    return await this.#tx(async (tx) => {
+      const [row] = await tx.unsafe(`SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
+      const worker = row ? workerFromRow(row) : undefined;
+      if (worker && worker.status !== "running") return null;
+      const served = worker?.queues ?? null;
+      const excluded: string[] = [];
+      const settings = await tx.unsafe(
+        `SELECT name, paused, concurrency FROM ${SCHEMA}.queues ORDER BY name`,
+      );
+      for (const q of settings) {
+        if (served !== null && !served.includes(q.name)) continue;
+        if (q.paused) {
+          excluded.push(q.name);
+          continue;
+        }
+        if (Number(q.concurrency) > 0) {
+          // A cap is counted under a lock of its own: never N+1 running, however many claim.
+          await tx`SELECT pg_advisory_xact_lock(hashtext(${"queuectl:queue:" + q.name}))`;
+          const { n } = first(
+            await tx.unsafe(
+              `SELECT count(*)::int AS n FROM ${SCHEMA}.jobs WHERE state = 'processing' AND queue = $1`,
+              [q.name],
+            ),
+          );
+          if (Number(n) >= Number(q.concurrency)) excluded.push(q.name);
+        }
+      }
+      const now = this.#at();
+      const [candidate] = served === null
+        ? await tx.unsafe(
+          `SELECT * FROM ${SCHEMA}.jobs
+           WHERE state IN ('pending', 'failed') AND due_at <= $1 AND NOT (queue = ANY($2))
+           ORDER BY priority DESC, due_at, ord LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [now, excluded],
+        )
+        : await tx.unsafe(
+          `SELECT * FROM ${SCHEMA}.jobs
+           WHERE state IN ('pending', 'failed') AND due_at <= $1 AND queue = ANY($2)
+             AND NOT (queue = ANY($3))
+           ORDER BY priority DESC, due_at, ord LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [now, served, excluded],
+        );
+      if (!candidate) return null;
+      const state = await loadSlice(tx, { workers: [workerId] });
+      const job = jobFromRow(candidate);
+      state.jobs.set(job.id, job);
+      state.counts[job.state]++;
+      const record = claimRecord(now, job.id, workerId, job.attempts + 1, job.runs + 1);
+      await this.#write(tx, state, [record]);
+      const claimed = state.jobs.get(job.id)!;
+      return { job: jobView(claimed), lease: claimed.lease!, workerId };
+    });
+  }
+
+  /** Ends a held run with the records `decide` makes, under the workflow lock when needed. */
+  async #endRun<T>(
+    claim: Claim,
+    notHeld: T,
+    decide: (state: QueueState, job: StoredJob, effects: Consequences) => {
+      records: QueueRecord[];
+      result: T;
+    },
+  ): Promise<T> {
+    return await this.#tx(async (tx) => {
+      const [row] = await tx.unsafe(
+        `SELECT * FROM ${SCHEMA}.jobs WHERE id = $1 FOR UPDATE`,
+        [claim.job.id],
+      );
+      if (!row || row.state !== "processing" || Number(row.lease) !== claim.lease) return notHeld;
+      // A run whose end matters to other jobs is decided with them, under the workflow lock.
+      const { deps } = first(
+        await tx.unsafe(
+          `SELECT EXISTS (SELECT 1 FROM ${SCHEMA}.jobs WHERE depends_on @> ARRAY[$1]) AS deps`,
+          [claim.job.id],
+        ),
+      );
+      return await this.#endHeld(tx, claim, deps === true, notHeld, decide);
+    });
+  }
+
+  async #endHeld<T>(
+    tx: TransactionSql,
+    claim: Claim,
+    dependents: boolean,
+    notHeld: T,
+    decide: (state: QueueState, job: StoredJob, effects: Consequences) => {
+      records: QueueRecord[];
+      result: T;
+    },
+  ): Promise<T> {
+    const { locked } = first(
+      await tx.unsafe(
+        `SELECT pg_try_advisory_xact_lock(${WORKFLOW_LOCK}) AS locked`,
+      ),
+    );
+    if (dependents && !locked) throw new NeedsWorkflowLock();
+    const state = await loadSlice(tx, {
+      jobs: [claim.job.id],
+      dependents,
+      workers: [claim.workerId],
+    });
+    const job = state.jobs.get(claim.job.id);
+    if (!job || job.state !== "processing" || job.lease !== claim.lease) return notHeld;
+    const at = this.#at();
+    const effects = new Consequences(state, at);
+    const { records, result } = decide(state, job, effects);
+    await this.#write(tx, state, [...records, ...effects.records]);
+    return result;
+  }
+
+  settle(claim: Claim, result: RunResult): Promise<SettleOutcome> {
+    return this.#endRun<SettleOutcome>(claim, "ignored", (state, job, effects) => {
+      const { record, outcome } = settleRun(state, job, claim.lease, result, this.#now(), effects);
+      return { records: [record], result: outcome };
+    });
+  }
+
+  async settleAndClaimNext(
+    claim: Claim,
+    result: RunResult,
+  ): Promise<{ outcome: SettleOutcome; next: Claim | null }> {
+    const outcome = await this.settle(claim, result);
+    return { outcome, next: await this.claimNext(claim.workerId) };
+  }
+
+  requeue(claim: Claim, reason: string): Promise<boolean> {
+    return this.#endRun(claim, false, (_state, job, effects) => ({
+      records: [requeueRun(job, claim.lease, this.#at(), reason, effects)],
+      result: true,
+    }));
+  }
+
+  release(claim: Claim, reason: string): Promise<boolean> {
+    return this.#endRun(claim, false, (_state, job, effects) => ({
+      records: [interruptRun(job, claim.lease, this.#at(), reason, effects)],
+      result: true,
+    }));
+  }
+
+  async registerWorker(registration: WorkerRegistration): Promise<void> {
+    const { id, pid, host, pstart, queues } = registration;
+    await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { workers: [id] });
+      await this.#write(tx, state, [
+        workerRecord(this.#at(), id, pid, host, pstart, queues ?? null),
+      ]);
+    });
+  }
+
+  async heartbeat(workerId: string): Promise<WorkerEntry | undefined> {
+    const [row] = await this.#tx((tx) =>
+      tx.unsafe(
+        `UPDATE ${SCHEMA}.workers SET heartbeat = greatest(heartbeat, $2)
+         WHERE id = $1 AND status IN ('running', 'stopping') RETURNING *`,
+        [workerId, this.#at()],
+      )
+    );
+    if (row) return workerFromRow(row);
+    const [other] = await this.#sql.unsafe(`SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [
+      workerId,
+    ]).catch((error) => {
+      throw describeDatabaseError(error, this.#address);
+    });
+    return other ? workerFromRow(other) : undefined;
+  }
+
+  async workerExited(workerId: string): Promise<void> {
+    await this.#tx(async (tx) => {
+      const held = (await tx.unsafe(
+        `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1`,
+        [workerId],
+      )).map((row) => row.id as string);
+      const state = await loadSlice(tx, { jobs: held, dependents: true, workers: [workerId] });
+      const worker = state.workers.get(workerId);
+      if (!worker || !isLive(worker)) return;
+      const at = this.#at();
+      const effects = new Consequences(state, at);
+      const records: QueueRecord[] = [];
+      for (const job of state.jobs.values()) {
+        if (job.state !== "processing" || job.worker_id !== workerId || job.lease === null) {
+          continue;
+        }
+        const error = `worker ${workerId} exited during attempt ${job.attempts} ` +
+          "without recording how it went";
+        records.push(interruptRun(job, job.lease, at, error, effects));
+      }
+      records.push(...effects.records, exitRecord(at, workerId));
+      await this.#write(tx, state, records);
+    }, true);
+  }
+
+  async recoverLostWorkers(options: RecoveryOptions): Promise<RecoveryReport> {
+    const { probe, exceptWorkerId, releaseRun } = options;
+    const report: RecoveryReport = { lostWorkers: [], requeued: [], dead: [] };
+    const config = await this.getConfig();
+    const lostReason = async (worker: WorkerEntry) => {
+      const alive = await probe(worker);
+      if (alive === true) return undefined;
+      if (alive === false) return `process ${worker.pid} is gone`;
+      const silentMs = this.#now() - worker.heartbeatMs;
+      return silentMs > config.stall_timeout * 1000
+        ? `no heartbeat for ${Math.round(silentMs / 1000)}s`
+        : undefined;
+    };
+    const live = (await this.listWorkers()).filter((w) => isLive(w) && w.id !== exceptWorkerId);
+    let suspects = false;
+    for (const worker of live) if ((await lostReason(worker)) !== undefined) suspects = true;
+    if (suspects) {
+      // The verdict under the lock, on fresh rows, recorded before anything is killed.
+      report.lostWorkers = await this.#tx(async (tx) => {
+        const state = await loadSlice(tx, { allWorkers: true });
+        const at = this.#at();
+        const records: QueueRecord[] = [];
+        const lost: string[] = [];
+        for (const worker of state.workers.values()) {
+          if (worker.id === exceptWorkerId || !isLive(worker)) continue;
+          const reason = await lostReason(worker);
+          if (reason === undefined) continue;
+          records.push(lostRecord(at, worker.id, reason));
+          lost.push(worker.id);
+        }
+        await this.#write(tx, state, records);
+        return lost;
+      }, true);
+    }
+    const orphans = await this.#orphanedRuns();
+    for (const orphan of orphans) await releaseRun?.(jobView(orphan.job), orphan.worker);
+    let failure: unknown;
+    for (const { job: seen } of orphans) {
+      try {
+        const ended = await this.#tx(async (tx) => {
+          const state = await loadSlice(tx, { jobs: [seen.id], dependents: true });
+          const job = state.jobs.get(seen.id);
+          if (!job || job.state !== "processing" || job.lease === null) return undefined;
+          if (job.lease !== seen.lease) return undefined;
+          const [row] = job.worker_id === null ? [] : await tx.unsafe(
+            `SELECT * FROM ${SCHEMA}.workers WHERE id = $1 FOR UPDATE`,
+            [job.worker_id],
+          );
+          const worker = row ? workerFromRow(row) : undefined;
+          if (worker && isLive(worker)) return undefined;
+          if (worker) state.workers.set(worker.id, worker);
+          const how = worker?.status === "lost"
+            ? `was lost during attempt ${job.attempts}${worker.reason ? ` (${worker.reason})` : ""}`
+            : `ended during attempt ${job.attempts} without recording how it went`;
+          const at = this.#at();
+          const effects = new Consequences(state, at);
+          const record = interruptRun(
+            job,
+            job.lease,
+            at,
+            `worker ${job.worker_id} ${how}`,
+            effects,
+          );
+          await this.#write(tx, state, [record, ...effects.records]);
+          return record.op === "recover" ? record.state : undefined;
+        }, true);
+        if (ended === "dead") report.dead.push(seen.id);
+        else if (ended === "pending") report.requeued.push(seen.id);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return report;
+  }
+
+  /** Processing jobs whose worker is not live (lost, stopped, unknown). */
+  async #orphanedRuns(): Promise<{ job: StoredJob; worker: WorkerEntry | undefined }[]> {
+    const rows = await this.#tx((tx) =>
+      tx.unsafe(
+        `SELECT j.*, row_to_json(w) AS worker_row FROM ${SCHEMA}.jobs j
+         LEFT JOIN ${SCHEMA}.workers w ON w.id = j.worker_id
+         WHERE j.state = 'processing' AND (w.id IS NULL OR w.status NOT IN ('running', 'stopping'))`,
+      )
+    );
+    return rows.map((row) => ({
+      job: jobFromRow(row),
+      worker: row.worker_row ? workerFromRow(row.worker_row as Record<string, unknown>) : undefined,
+    }));
+  }
+
+  async requestStop(mode: StopMode): Promise<WorkerEntry[]> {
+    return await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { allWorkers: true });
+      const at = this.#at();
+      const targets = [...state.workers.values()].filter((w) =>
+        w.status === "running" || (w.status === "stopping" && mode === "now" && w.stop !== "now")
+      );
+      await this.#write(tx, state, targets.map((w) => stopRecord(at, w.id, mode)));
+      return [...state.workers.values()].filter(isLive).map((w) => ({ ...w }));
+    }, true);
+  }
+
+  async retryDead(ids: string[]): Promise<RetryReport> {
+    return await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { jobs: ids, canceledBy: ids, dependents: false });
+      for (const id of ids) {
+        const job = state.jobs.get(id);
+        if (!job) throw new NotFoundError(`No job with id "${id}"`);
+        if (job.state !== "dead") {
+          throw new ValidationError(`Job "${id}" is ${job.state}, not in the dead letter queue`);
+        }
+      }
+      const { records, revived, skipped } = planRetry(state, ids, this.#at(), ["dead"]);
+      await this.#write(tx, state, records);
+      return { retried: revived, skipped };
+    }, true);
+  }
+
+  async cancel(ids: string[]): Promise<CancelReport> {
+    return await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { jobs: ids, dependents: true });
+      const { records, report } = planCancel(state, ids, this.#at());
+      await this.#write(tx, state, records);
+      return report;
+    }, true);
+  }
+
+  async retry(target: RetryTarget): Promise<RetryReport> {
+    return await this.#tx(async (tx) => {
+      const all = !("ids" in target);
+      const ids = all
+        ? (await tx.unsafe(`SELECT id FROM ${SCHEMA}.jobs WHERE state = $1 ORDER BY ord`, [
+          target.state,
+        ])).map((row) => row.id as string)
+        : target.ids;
+      if (ids.length === 0) return { retried: [], skipped: [] };
+      const state = await loadSlice(tx, { jobs: ids, canceledBy: ids });
+      const { records, revived, skipped } = planRetry(state, ids, this.#at(), undefined, all);
+      await this.#write(tx, state, records);
+      return { retried: revived, skipped };
+    }, true);
+  }
+
+  async cancelRequests(workerId: string): Promise<string[]> {
+    const rows = await this.#read((sql) =>
+      sql.unsafe(
+        `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1
+           AND cancel_requested_at IS NOT NULL`,
+        [workerId],
+      )
+    );
+    return rows.map((row) => row.id as string);
+  }
+
+  /** A read outside any transaction, with the same error handling. */
+  async #read<T>(query: (sql: Sql) => Promise<T>): Promise<T> {
+    return await this.#tx((tx) => query(tx as unknown as Sql));
+  }
+
+  async getConfig(): Promise<Config> {
+    return await this.#tx(async (tx) => ({ ...(await loadSlice(tx, {})).config }));
+  }
+
+  async setConfig(key: ConfigKey, value: Config[ConfigKey]): Promise<Config> {
+    return await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, {});
+      const records = state.config[key] === value ? [] : [configRecord(this.#at(), key, value)];
+      await this.#write(tx, state, records);
+      return { ...state.config };
+    });
+  }
+
+  async getJob(id: string): Promise<Job> {
+    return await this.#read(async (sql) =>
+      this.#viewOf(await this.#jobIn(sql, id), await this.#dependentsOf(sql, id))
+    );
+  }
+
+  async #jobIn(sql: Sql | TransactionSql, id: string): Promise<StoredJob> {
+    const [row] = await sql.unsafe(`SELECT * FROM ${SCHEMA}.jobs WHERE id = $1`, [id]);
+    if (!row) throw new NotFoundError(`No job with id "${id}"`);
+    return jobFromRow(row);
+  }
+
+  async #dependentsOf(sql: Sql | TransactionSql, id: string): Promise<string[]> {
+    return (await sql.unsafe(
+      `SELECT id FROM ${SCHEMA}.jobs WHERE depends_on @> ARRAY[$1] ORDER BY ord`,
+      [id],
+    )).map((row) => row.id as string);
+  }
+
+  #viewOf(job: StoredJob, dependents: string[]): Job {
+    return jobView(job, dependents);
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const extra = filter as JobFilter & { search?: string; offset?: number };
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    if (filter.state !== undefined) where.push(`state = ${param(filter.state)}`);
+    if (filter.queue !== undefined) where.push(`queue = ${param(filter.queue)}`);
+    if (extra.search !== undefined && extra.search !== "") {
+      const like = `%${extra.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(`(id ILIKE ${param(like)} OR command ILIKE ${param(like)})`);
+    }
+    const limit = filter.limit === undefined ? "" : ` LIMIT ${param(filter.limit)}`;
+    const offset = extra.offset ? ` OFFSET ${param(extra.offset)}` : "";
+    const rows = await this.#read((sql) =>
+      sql.unsafe(
+        `SELECT j.*, ARRAY(SELECT d.id FROM ${SCHEMA}.jobs d WHERE d.depends_on @> ARRAY[j.id]
+           ORDER BY d.ord) AS dependents
+         FROM ${SCHEMA}.jobs j ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY ord DESC${limit}${offset}`,
+        params as never[],
+      )
+    );
+    return rows.map((row) => this.#viewOf(jobFromRow(row), (row.dependents as string[]) ?? []));
+  }
+
+  async countJobs(): Promise<JobCounts> {
+    const rows = await this.#read((sql) =>
+      sql.unsafe(`SELECT state, count(*)::int AS n FROM ${SCHEMA}.jobs GROUP BY state`)
+    );
+    const counts = {} as JobCounts;
+    for (const state of JOB_STATES) counts[state] = 0;
+    counts.total = 0;
+    for (const row of rows) {
+      counts[row.state as JobState] = row.n;
+      counts.total += row.n;
+    }
+    return counts;
+  }
+
+  async summary(): Promise<{ jobs: JobCounts; workers: WorkerEntry[]; queues: QueueView[] }> {
+    return {
+      jobs: await this.countJobs(),
+      workers: await this.listWorkers(),
+      queues: await this.listQueues(),
+    };
+  }
+
+  async listWorkers(): Promise<WorkerEntry[]> {
+    const rows = await this.#read((sql) =>
+      sql.unsafe(`SELECT * FROM ${SCHEMA}.workers ORDER BY started_at, id`)
+    );
+    return rows.map(workerFromRow);
+  }
+
+  async nextDueTime(workerId?: string): Promise<number | undefined> {
+    const rows = await this.#read(async (sql) => {
+      const [worker] = workerId === undefined
+        ? []
+        : await sql.unsafe(`SELECT queues FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
+      const served = (worker?.queues as string[] | null | undefined) ?? null;
+      return await sql.unsafe(
+        `SELECT min(due_at) AS due FROM ${SCHEMA}.jobs j
+         WHERE state IN ('pending', 'failed') AND due_at > $1
+           AND ($2::text[] IS NULL OR queue = ANY($2))
+           AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.queues q WHERE q.name = j.queue AND q.paused)`,
+        [this.#at(), served],
+      );
+    });
+    const due = rows[0]?.due;
+    return due ? new Date(due as string).getTime() : undefined;
+  }
+
+  async setQueue(name: string, change: QueueChange): Promise<QueueView> {
+    await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, {});
+      const settings = state.queues.get(name) ?? { paused: false, concurrency: 0 };
+      const changed = (change.paused !== undefined && change.paused !== settings.paused) ||
+        (change.concurrency !== undefined && change.concurrency !== settings.concurrency);
+      await this.#write(
+        tx,
+        state,
+        changed ? [queueSettingsRecord(this.#at(), name, { ...change })] : [],
+      );
+    });
+    return (await this.listQueues()).find((queue) => queue.name === name)!;
+  }
+
+  async listQueues(): Promise<QueueView[]> {
+    const [counts, settings] = await this.#read(async (sql) => [
+      await sql.unsafe(
+        `SELECT queue, state, count(*)::int AS n FROM ${SCHEMA}.jobs GROUP BY queue, state`,
+      ),
+      await sql.unsafe(`SELECT name, paused, concurrency FROM ${SCHEMA}.queues`),
+    ]);
+    const perQueue = new Map<string, Record<JobState, number>>();
+    for (const row of counts) {
+      let c = perQueue.get(row.queue);
+      if (!c) {
+        c = {} as Record<JobState, number>;
+        for (const s of JOB_STATES) c[s] = 0;
+        perQueue.set(row.queue, c);
+      }
+      c[row.state as JobState] = row.n;
+    }
+    const queueSettings = new Map(
+      settings.map((row) => [row.name as string, {
+        paused: row.paused === true,
+        concurrency: Number(row.concurrency),
+      }]),
+    );
+    return queueViews(perQueue, queueSettings);
+  }
+
+  async addSchedule(spec: ScheduleSpec, replace: boolean): Promise<ScheduleView> {
+    checkScheduleName(spec.name);
+    await this.#crons.get(spec.cron, spec.timezone);
+    await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { schedules: [spec.name] });
+      if (state.schedules.has(spec.name) && !replace) {
+        throw new ValidationError(
+          `A schedule named "${spec.name}" exists; use --replace to replace it`,
+        );
+      }
+      const record = scheduleRecord(this.#at(), spec.name, spec.cron, spec.timezone, spec.job);
+      await this.#write(tx, state, [record]);
+    }, true);
+    return await this.#scheduleView(spec.name);
+  }
+
+  async removeSchedule(name: string): Promise<void> {
+    await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { schedules: [name] });
+      if (!state.schedules.has(name)) throw new NotFoundError(`No schedule named "${name}"`);
+      await this.#write(tx, state, [scheduleRemoveRecord(this.#at(), name)]);
+    }, true);
+  }
+
+  async pauseSchedule(name: string, paused: boolean): Promise<ScheduleView> {
+    await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { schedules: [name] });
+      const schedule = state.schedules.get(name);
+      if (!schedule) throw new NotFoundError(`No schedule named "${name}"`);
+      if (schedule.paused !== paused) {
+        await this.#write(tx, state, [schedulePauseRecord(this.#at(), name, paused)]);
+      }
+    }, true);
+    return await this.#scheduleView(name);
+  }
+
+  async listSchedules(): Promise<ScheduleView[]> {
+    const rows = await this.#read((sql) =>
+      sql.unsafe(`SELECT * FROM ${SCHEMA}.schedules ORDER BY name`)
+    );
+    const views: ScheduleView[] = [];
+    for (const row of rows) {
+      views.push(await scheduleView(scheduleFromRow(row), this.#now(), this.#crons));
+    }
+    return views;
+  }
+
+  async #scheduleView(name: string): Promise<ScheduleView> {
+    const [row] = await this.#read((sql) =>
+      sql.unsafe(`SELECT * FROM ${SCHEMA}.schedules WHERE name = $1`, [name])
+    );
+    if (!row) throw new NotFoundError(`No schedule named "${name}"`);
+    return await scheduleView(scheduleFromRow(row), this.#now(), this.#crons);
+  }
+
+  async fireSchedules(): Promise<string[]> {
+    const rows = await this.#read((sql) => sql.unsafe(`SELECT * FROM ${SCHEMA}.schedules`));
+    if (rows.length === 0) return [];
+    const seen = { schedules: new Map(rows.map((r) => [r.name as string, scheduleFromRow(r)])) };
+    if ((await dueTicks(seen as QueueState, this.#now(), this.#crons)).length === 0) return [];
+    return await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, { schedules: true });
+      const nowMs = this.#now();
+      const at = new Date(nowMs).toISOString();
+      const due = await dueTicks(state, nowMs, this.#crons);
+      const ids = due.map(({ schedule, tickMs }) => tickJobId(schedule.name, tickMs));
+      const existing = new Set(
+        (await tx.unsafe(`SELECT id FROM ${SCHEMA}.jobs WHERE id = ANY($1)`, [ids]))
+          .map((row) => row.id as string),
+      );
+      const records: QueueRecord[] = [];
+      const fired: string[] = [];
+      for (const [i, { schedule, tickMs }] of due.entries()) {
+        const id = ids[i]!;
+        const tick = new Date(tickMs).toISOString();
+        if (!existing.has(id)) {
+          const input = { ...schedule.job, id, run_at: tick };
+          const keys = input.unique_key === undefined ? [] : [input.unique_key];
+          const slice = await loadSlice(tx, { keys });
+          for (const [key, holder] of slice.uniqueKeys) state.uniqueKeys.set(key, holder);
+          try {
+            const plan = planEnqueue(
+              state,
+              [input],
+              { cwd: schedule.job.cwd ?? "/" },
+              at,
+              () => id,
+            );
+            records.push(...plan.records);
+            if (plan.records.length > 0) fired.push(id);
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+          }
+        }
+        records.push(tickRecord(at, schedule.name, tick, id));
+      }
+      await this.#write(tx, state, records);
+      return fired;
+    }, true);
+  }
+
+  async stats(query: { sinceMs: number; queue?: string }): Promise<StatsReport> {
+    const nowMs = this.#now();
+    const [minutes, samples] = await this.#read(async (sql) => [
+      await sql.unsafe(
+        `SELECT * FROM ${SCHEMA}.counter_minutes WHERE minute > $1 AND minute <= $2`,
+        [new Date(query.sinceMs - 60_000).toISOString(), new Date(nowMs).toISOString()],
+      ),
+      await sql.unsafe(
+        `SELECT * FROM ${SCHEMA}.run_samples WHERE at >= $1 AND at <= $2 ORDER BY id`,
+        [new Date(query.sinceMs).toISOString(), new Date(nowMs).toISOString()],
+      ),
+    ]);
+    const stats = emptyStats();
+    for (const row of minutes) {
+      const minute = new Date(row.minute as string).getTime();
+      let perQueue = stats.minutes.get(minute);
+      if (!perQueue) stats.minutes.set(minute, perQueue = new Map());
+      perQueue.set(row.queue as string, countersOf(row));
+    }
+    for (const row of samples) {
+      stats.samples.push({
+        at: new Date(row.at as string).getTime(),
+        queue: row.queue as string,
+        runMs: Number(row.run_ms),
+        waitMs: Number(row.wait_ms),
+        outcome: row.outcome as "completed",
+      });
+    }
+    return windowReport(stats, query.sinceMs, nowMs, query.queue);
+  }
+
+  async metrics(): Promise<QueueMetrics> {
+    const nowIso = this.#at();
+    const [totals, jobs, samples, latency, workers] = await this.#read(async (sql) => [
+      await sql.unsafe(`SELECT * FROM ${SCHEMA}.counters`),
+      await sql.unsafe(
+        `SELECT queue, state, count(*)::int AS n FROM ${SCHEMA}.jobs GROUP BY queue, state`,
+      ),
+      await sql.unsafe(
+        `SELECT * FROM (SELECT * FROM ${SCHEMA}.run_samples ORDER BY id DESC LIMIT ${SAMPLES_KEPT})
+         s ORDER BY id`,
+      ),
+      await sql.unsafe(
+        `SELECT queue, extract(epoch FROM ($1::timestamptz - min(due_at)))::float8 AS age
+         FROM ${SCHEMA}.jobs WHERE state IN ('pending', 'failed') AND due_at <= $1 GROUP BY queue`,
+        [nowIso],
+      ),
+      await sql.unsafe(`SELECT status, count(*)::int AS n FROM ${SCHEMA}.workers GROUP BY status`),
+    ]);
+    const metrics: QueueMetrics = {
+      totals: {},
+      jobs: {},
+      samples: [],
+      latency: {},
+      workers: { running: 0, stopping: 0, stopped: 0, lost: 0 },
+    };
+    for (const row of totals) metrics.totals[row.queue as string] = countersOf(row);
+    for (const row of jobs) {
+      const perQueue = metrics.jobs[row.queue as string] ??= Object.fromEntries(
+        JOB_STATES.map((s) => [s, 0]),
+      );
+      perQueue[row.state as string] = row.n;
+    }
+    for (const row of samples) {
+      metrics.samples.push({
+        at: new Date(row.at as string).getTime(),
+        queue: row.queue as string,
+        runMs: Number(row.run_ms),
+        waitMs: Number(row.wait_ms),
+        outcome: row.outcome as "completed",
+      });
+    }
+    for (const queue of Object.keys(metrics.jobs)) metrics.latency[queue] = 0;
+    for (const row of latency) metrics.latency[row.queue as string] = Math.max(0, Number(row.age));
+    for (const row of workers) metrics.workers[row.status as string] = row.n;
+    return metrics;
+  }
+
+  async compact(): Promise<CompactionSummary> {
+    // What compaction is to the journal: completed jobs past retention go (with their logs),
+    // and so do counts and samples past what is kept. Counters stay.
+    return await this.#tx(async (tx) => {
+      const state = await loadSlice(tx, {});
+      const cutoff = new Date(this.#now() - state.config.retention * 1000).toISOString();
+      const dropped = await tx.unsafe(
+        `DELETE FROM ${SCHEMA}.jobs WHERE state = 'completed' AND finished_at <= $1 RETURNING id`,
+        [cutoff],
+      );
+      const ids = dropped.map((row) => row.id as string);
+      if (ids.length > 0) {
+        await tx.unsafe(`DELETE FROM ${SCHEMA}.logs WHERE job_id = ANY($1)`, [ids]);
+      }
+      await tx.unsafe(
+        `DELETE FROM ${SCHEMA}.counter_minutes WHERE minute <= $1`,
+        [new Date(this.#now() - MINUTES_KEPT * 60_000).toISOString()],
+      );
+      await tx.unsafe(
+        `DELETE FROM ${SCHEMA}.run_samples WHERE id <= (SELECT id FROM ${SCHEMA}.run_samples
+           ORDER BY id DESC OFFSET ${SAMPLES_KEPT} LIMIT 1)`,
+      );
+      const { n } = first(await tx.unsafe(`SELECT count(*)::int AS n FROM ${SCHEMA}.jobs`));
+      return { bytesBefore: 0, bytesAfter: 0, records: Number(n) };
+    }, true);
+  }
+
+  /**
+   * Calls `onChange` whenever any process changes the queue (`LISTEN`), so idle workers and
+   * dashboards wake without polling.
+   * @param onChange The callback.
+   * @returns A handle to stop listening.
+   */
+  watch(onChange: () => void): { close(): void } {
+    let unlisten: (() => Promise<void>) | undefined;
+    let closed = false;
+    this.#sql.listen(CHANNEL, () => onChange()).then((listening) => {
+      if (closed) listening.unlisten().catch(() => {});
+      else unlisten = () => listening.unlisten();
+    }, () => {});
+    return {
+      close() {
+        closed = true;
+        unlisten?.().catch(() => {});
+      },
+    };
+  }
+
+  /**
+   * Keeps the last {@linkcode LOG_BYTES_KEPT} bytes of a run's output in the database, so that
+   * `logs` works from any machine.
+   * @param jobId The job.
+   * @param run The run's number.
+   * @param tail The end of its output so far.
+   * @param size The whole output's size.
+   */
+  async saveLog(jobId: string, run: number, tail: Uint8Array, size: number): Promise<void> {
+    await this.#tx((tx) =>
+      tx.unsafe(
+        `INSERT INTO ${SCHEMA}.logs (job_id, run, data, size, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (job_id, run) DO UPDATE SET data = $3, size = $4, updated_at = $5`,
+        [jobId, run, tail.subarray(Math.max(0, tail.length - LOG_BYTES_KEPT)), size, this.#at()],
+      )
+    );
+  }
+
+  /**
+   * The output of a run as kept in the database.
+   * @param jobId The job.
+   * @param run The run's number.
+   * @returns Its last bytes and the whole size, or `undefined` if none was kept.
+   */
+  async readLog(
+    jobId: string,
+    run: number,
+  ): Promise<{ data: Uint8Array; size: number } | undefined> {
+    const [row] = await this.#read((sql) =>
+      sql.unsafe(`SELECT data, size FROM ${SCHEMA}.logs WHERE job_id = $1 AND run = $2`, [
+        jobId,
+        run,
+      ])
+    );
+    return row
+      ? { data: new Uint8Array(row.data as Uint8Array), size: Number(row.size) }
+      : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.#sql.end({ timeout: 5 }).catch(() => {});
+  }
+}
+
+function isLive(worker: WorkerEntry): boolean {
+  return worker.status === "running" || worker.status === "stopping";
+}
+
+function countersOf(row: Record<string, unknown>): Counters {
+  return {
+    enqueued: Number(row.enqueued),
+    completed: Number(row.completed),
+    failed: Number(row.failed),
+    dead: Number(row.dead),
+    canceled: Number(row.canceled),
+  };
+}
+
+/** The one row of a query that always returns one. */
+function first(rows: readonly Record<string, unknown>[]): Record<string, unknown> {
+  return rows[0]!;
+}
