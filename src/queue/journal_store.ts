@@ -342,7 +342,7 @@ export class JournalQueueStore implements QueueStore {
       try {
         const ended = await this.#journal.transact((state) => {
           const job = state.jobs.get(seenJob.id);
-          const none = { records: [], result: undefined };
+          const none = { records: [], result: undefined as "pending" | "dead" | undefined };
           if (!job || job.state !== "processing" || job.lease === null) return none;
           if (job.lease !== seenJob.lease) return none;
           const worker = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
@@ -359,11 +359,11 @@ export class JournalQueueStore implements QueueStore {
             `worker ${job.worker_id} ${how}`,
             effects,
           );
-          if (record.op === "recover") {
-            (record.state === "dead" ? report.dead : report.requeued).push(job.id);
-          }
-          return { records: [record, ...effects.records], result: undefined };
+          const ended = record.op === "recover" ? record.state : undefined;
+          return { records: [record, ...effects.records], result: ended };
         });
+        if (ended === "dead") report.dead.push(seenJob.id);
+        else if (ended === "pending") report.requeued.push(seenJob.id);
       } catch (error) {
         failure ??= error;
       }

@@ -81,7 +81,7 @@ Deno.test("a concurrency cap of N never lets N+1 run: checked at claim time, fre
 });
 
 Deno.test("queue settings and jobs' queues survive compaction, and the status fast path agrees", async () => {
-  await withStore(async (store, clock, home, reopen) => {
+  await withStore(async (store, _clock, _home, reopen) => {
     await store.setQueue("backups", { concurrency: 1 });
     await store.setQueue("held", { paused: true });
     await store.setQueue("gone", { paused: true });

@@ -77,7 +77,7 @@ Deno.test("recovery records the worker lost, then releases its run, then requeue
 });
 
 Deno.test("a worker judged lost on a stale look is not lost if it heartbeats before the verdict", async () => {
-  await withStore(async (store, clock, home, reopen) => {
+  await withStore(async (store, clock, _home, reopen) => {
     await store.setConfig("stall_timeout", 10);
     await register(store, "w1");
     await store.enqueue([{ id: "j", command: "sleep 100" }], ctx);

@@ -5,14 +5,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { QueueStore } from "../../src/queue/mod.ts";
 import { percentiles } from "../../src/queue/stats.ts";
 import { failure, SUCCESS, withStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
 
 Deno.test("counters count every kind of end per queue, and never go backwards, not even past retention", async () => {
-  await withStore(async (store, clock, home, reopen) => {
+  await withStore(async (store, clock, _home, reopen) => {
     await store.setConfig("retention", 0);
     await store.registerWorker({ id: "w", pid: 1, host: "h", pstart: null });
     await store.enqueue([

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { NotFoundError, ValidationError } from "../../src/errors.ts";
 import type { QueueStore } from "../../src/queue/mod.ts";
 import { failure, randomWorkflowOp, SUCCESS, withStore } from "./_store.ts";
@@ -249,7 +248,7 @@ Deno.test("stop requests mark workers stopping and stop their claims", async () 
 });
 
 Deno.test("compaction drops completed jobs past retention and keeps every other job", async () => {
-  await withStore(async (store, clock, home, reopen) => {
+  await withStore(async (store, clock, _home, reopen) => {
     await register(store, "w");
     await store.setConfig("retention", 3600);
     await store.enqueue([
@@ -285,7 +284,7 @@ Deno.test("compaction drops completed jobs past retention and keeps every other 
 });
 
 Deno.test("replay(compact(J)) equals replay(J) for every retained job, worker and setting", async () => {
-  await withStore(async (store, clock, home, reopen) => {
+  await withStore(async (store, clock, _home, reopen) => {
     let seed = 42;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     await store.setConfig("backoff_base", 1);
@@ -335,7 +334,7 @@ Deno.test("replay(compact(J)) equals replay(J) for every retained job, worker an
 });
 
 Deno.test("config values are validated and shared through the journal", async () => {
-  await withStore(async (store, _clock, home, reopen) => {
+  await withStore(async (store, _clock, _home, reopen) => {
     await store.setConfig("fsync", "batch");
     const other = await reopen();
     assert.equal((await other.getConfig()).fsync, "batch");

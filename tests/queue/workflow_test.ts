@@ -236,7 +236,7 @@ Deno.test("a unique key held by an unfinished job adds nothing and answers that 
 
 for (const seed of [1, 2, 3, 4, 5]) {
   Deno.test(`random workflows and queues (seed ${seed}): the status fast path and replay after compaction agree with the live state`, async () => {
-    await withStore(async (store, clock, home, reopen) => {
+    await withStore(async (store, clock, _home, reopen) => {
       let s = seed;
       const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
       await store.setConfig("backoff_base", 1);
