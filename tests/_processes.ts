@@ -10,6 +10,7 @@ export const FIXTURE_PERMISSIONS = [
   "--allow-env",
   "--allow-run",
   "--allow-sys=uid", // the store checks that the home is the user's (src/home/trust.ts)
+  "--allow-net=127.0.0.1", // the PostgreSQL test server
 ];
 
 /**
