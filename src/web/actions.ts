@@ -45,7 +45,9 @@ export const ACTIONS: [string, Action][] = [
     const others = revived.length - 1;
     return {
       message: `${params.id} is ${self?.state ?? "pending"} again${
-        others > 0 ? `, with ${plural(others, "job")} that wait for it` : ""
+        others > 0
+          ? `, with ${plural(others, "job")} that wait${others === 1 ? "s" : ""} for it`
+          : ""
       }`,
     };
   }],

@@ -423,10 +423,9 @@ export class Dashboard {
       return this.#denied(request, { status: 404, message: error.message });
     }
     if (error instanceof ValidationError) {
-      return this.#denied(request, {
-        status: wantsHtml(request) || wantsJson(request) ? 409 : 400,
-        message: error.message,
-      });
+      // A change that does not apply now (a job in another state) conflicts; a bad query is bad.
+      const status = request.method === "POST" ? 409 : 400;
+      return this.#denied(request, { status, message: error.message });
     }
     if (error instanceof RangeError) {
       return this.#denied(request, { status: 400, message: error.message });
