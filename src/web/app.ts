@@ -297,14 +297,16 @@ export class Dashboard {
     const key = context.url.pathname + context.url.search;
     const nowMs = this.#now();
     const version = this.hub.version;
-    const cached = this.#cache.get(key);
+    // The version follows the queue only while the hub watches (someone follows it live).
+    const cacheable = this.hub.watching;
+    const cached = cacheable ? this.#cache.get(key) : undefined;
     if (cached && cached.version === version && nowMs - cached.atMs < PAGE_CACHE_MS) {
       return htmlResponse(cached.body, 200);
     }
     const pageContext: PageContext = { csrf: this.csrfToken, url: context.url, nowMs };
     const page = await render(context, pageContext);
     const body = await this.#frame(page);
-    if (page.status === undefined) {
+    if (page.status === undefined && cacheable) {
       this.#cache.delete(key);
       this.#cache.set(key, { version, atMs: nowMs, body });
       if (this.#cache.size > PAGE_CACHE_ENTRIES) {

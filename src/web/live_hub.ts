@@ -1,9 +1,10 @@
 /**
  * Pushes "something changed" to every open page over Server-Sent Events. One source of change
- * events per dashboard process (the journal watcher) feeds it; bursts are folded into one update
- * (after `debounceMs`, at most one per `minGapMs`), the store is caught up once, and every client
- * gets the same small message. No client ever polls: a page left open costs the queue nothing
- * until something changes.
+ * events per dashboard process (the journal watcher) feeds it, and only while someone follows (a
+ * page, or a live log): bursts are folded into one update (after `debounceMs`, at most one per
+ * `minGapMs`), the store is caught up once, and every client gets the same small message. No
+ * client ever polls: a page left open costs nothing until something changes, and with no page
+ * open the dashboard does not even watch.
  * @module
  */
 
@@ -12,9 +13,9 @@ export type ChangeSource = (onChange: () => void) => { close(): void };
 
 /** What every update carries. */
 export interface LiveUpdate {
-  /** Grows by one with every update: pages cache by it. */
+  /** Grows with every update: pages cache by it. */
   version: number;
-  /** Anything small the pages show everywhere (the counts in the navigation). */
+  /** Anything small the pages show everywhere (the job counts). */
   summary: unknown;
 }
 
@@ -55,22 +56,19 @@ export class LiveHub {
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
-  #keepAlive: ReturnType<typeof setInterval>;
-  #watch: { close(): void };
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #watch: { close(): void } | undefined;
+  #source: ChangeSource;
   #options: Required<Omit<LiveHubOptions, "source">>;
 
   constructor(options: LiveHubOptions) {
+    this.#source = options.source;
     this.#options = {
       refresh: options.refresh,
       debounceMs: options.debounceMs ?? 100,
       minGapMs: options.minGapMs ?? 750,
       keepAliveMs: options.keepAliveMs ?? 25_000,
     };
-    this.#watch = options.source(() => this.notify());
-    this.#keepAlive = setInterval(
-      () => this.#send(encoder.encode(": keep-alive\n\n")),
-      this.#options.keepAliveMs,
-    );
   }
 
   /** The current version (0 before the first update). */
@@ -78,14 +76,45 @@ export class LiveHub {
     return this.#version;
   }
 
+  /**
+   * Whether changes are being watched: only then does the version follow the queue (pages may be
+   * cached by it).
+   */
+  get watching(): boolean {
+    return this.#watch !== undefined;
+  }
+
   /** How many pages are connected. */
   get clients(): number {
     return this.#clients.size;
   }
 
+  /** Starts watching when the first follower comes. */
+  #followed(): void {
+    if (this.#closed || this.#watch !== undefined) return;
+    this.#watch = this.#source(() => this.notify());
+    // Whatever changed while nobody watched is unknown: the pages cached before are stale.
+    this.#version++;
+    this.#keepAlive = setInterval(
+      () => this.#send(encoder.encode(": keep-alive\n\n")),
+      this.#options.keepAliveMs,
+    );
+  }
+
+  /** Stops watching when the last follower leaves. */
+  #unfollowed(): void {
+    if (this.#clients.size > 0 || this.#listeners.size > 0 || this.#watch === undefined) return;
+    this.#watch.close();
+    this.#watch = undefined;
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** Something changed: schedule an update (bursts fold into one). */
   notify(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#watch === undefined) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -136,7 +165,11 @@ export class LiveHub {
    */
   listen(listener: (update: LiveUpdate) => void): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#followed();
+    return () => {
+      this.#listeners.delete(listener);
+      this.#unfollowed();
+    };
   }
 
   /**
@@ -150,12 +183,14 @@ export class LiveHub {
         self = controller;
         if (this.#closed) return controller.close();
         this.#clients.add(controller);
+        this.#followed();
         // A reconnecting page retries after 2 s, and learns where things are now.
         controller.enqueue(encoder.encode("retry: 2000\n\n"));
         controller.enqueue(sseMessage("hello", { version: this.#version, summary: this.#summary }));
       },
       cancel: () => {
         this.#clients.delete(self);
+        this.#unfollowed();
       },
     });
     return new Response(body, {
@@ -173,6 +208,7 @@ export class LiveHub {
         client.enqueue(bytes);
       } catch {
         this.#clients.delete(client); // closed under us
+        this.#unfollowed();
       }
     }
   }
@@ -180,7 +216,8 @@ export class LiveHub {
   /** Stops watching and ends every stream, so that the server can shut down. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#watch.close();
+    this.#watch?.close();
+    this.#watch = undefined;
     clearInterval(this.#keepAlive);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;

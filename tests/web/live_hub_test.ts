@@ -49,9 +49,10 @@ Deno.test("a burst of changes is one update, refreshed once and pushed to every 
     const [eventsA, eventsB] = await Promise.all([a, b]);
     assert.equal(refreshes, 2, "one refresh at start, one for the burst");
     assert.deepEqual(eventsA, eventsB);
-    assert.equal(eventsA[0], 'event: hello\ndata: {"version":1,"summary":{"refreshes":1}}');
-    assert.equal(eventsA[1], 'event: change\ndata: {"version":2,"summary":{"refreshes":2}}');
-    assert.equal(hub.version, 2);
+    // Version 1 from the first refresh, 2 when watching began, 3 for the burst.
+    assert.equal(eventsA[0], 'event: hello\ndata: {"version":2,"summary":{"refreshes":1}}');
+    assert.equal(eventsA[1], 'event: change\ndata: {"version":3,"summary":{"refreshes":2}}');
+    assert.equal(hub.version, 3);
   } finally {
     await hub.close();
   }
@@ -67,6 +68,7 @@ Deno.test("updates are spaced by minGapMs however often the journal changes", as
     debounceMs: 5,
     minGapMs: 150,
   });
+  hub.listen(() => {}); // someone follows
   try {
     const started = Date.now();
     const timer = setInterval(() => changes.fire(), 10);
@@ -95,4 +97,39 @@ Deno.test("closing the hub ends the clients' streams", async () => {
     if (done) break;
   }
   assert.equal(hub.clients, 0);
+});
+
+Deno.test("the hub watches only while someone follows: no page open, no watcher", async () => {
+  let opened = 0;
+  let closed = 0;
+  let refreshes = 0;
+  const hub = new LiveHub({
+    source: () => {
+      opened++;
+      return { close: () => void closed++ };
+    },
+    refresh: () => Promise.resolve(++refreshes),
+  });
+  try {
+    assert.equal(opened, 0);
+    assert.equal(hub.watching, false);
+    hub.notify();
+    assert.equal(refreshes, 0);
+    const first = hub.connect().body!.getReader();
+    const second = hub.connect().body!.getReader();
+    const stop = hub.listen(() => {});
+    assert.deepEqual([opened, closed, hub.watching], [1, 0, true]);
+    await first.cancel();
+    await second.cancel();
+    assert.deepEqual([opened, closed], [1, 0], "a live log still follows");
+    stop();
+    assert.deepEqual([opened, closed, hub.watching], [1, 1, false]);
+    const version = hub.version;
+    const third = hub.connect().body!.getReader();
+    assert.equal(opened, 2);
+    assert.equal(hub.version, version + 1, "what changed unwatched is unknown: a new version");
+    await third.cancel();
+  } finally {
+    await hub.close();
+  }
 });
