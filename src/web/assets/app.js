@@ -179,7 +179,7 @@
     };
     const options = {
       width: holder.clientWidth,
-      height: 220,
+      height: 260,
       legend: { show: false },
       cursor: { points: { show: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.15)] } },
@@ -199,7 +199,7 @@
     };
     holder.replaceChildren();
     chart = new uPlot(options, data, holder);
-    new ResizeObserver(() => chart.setSize({ width: holder.clientWidth, height: 220 }))
+    new ResizeObserver(() => chart.setSize({ width: holder.clientWidth, height: 260 }))
       .observe(holder);
   }
 
