@@ -411,8 +411,8 @@ export class Dashboard {
         layout(page, {
           csrf: "",
           version: this.hub.version,
-          home: this.#home,
-          nav: { dead: 0, processing: 0, runningWorkers: 0 },
+          home: undefined, // a refusal shows nothing of the queue
+          nav: undefined,
         }).value,
         denial.status,
       );

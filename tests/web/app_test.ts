@@ -275,7 +275,7 @@ Deno.test("actions: retry from the DLQ, cancel, concurrency, schedules, with cle
 
 Deno.test("with a token, every request needs it: bearer, cookie, or ?token= once", async () => {
   const token = "t0ken-for-the-test-0123456789";
-  await withDashboard(async ({ get }) => {
+  await withDashboard(async ({ get, home }) => {
     for (const path of ["/", "/metrics", "/healthz", "/api/status", "/events", "/assets/app.css"]) {
       const response = await get(path, { accept: "*/*" });
       assert.equal(response.status, 401, path);
@@ -284,7 +284,9 @@ Deno.test("with a token, every request needs it: bearer, cookie, or ?token= once
     }
     const page = await get("/");
     assert.equal(page.status, 401);
-    assert.match(await page.text(), /Access token needed/);
+    const refusal = await page.text();
+    assert.match(refusal, /Access token needed/);
+    assert.ok(!refusal.includes(home), "a refusal shows nothing of the queue, not even its home");
     const bearer = await get("/healthz", { authorization: `Bearer ${token}` });
     assert.equal(await bearer.text(), "ok\n");
     const open = await get(`/jobs?token=${token}`);

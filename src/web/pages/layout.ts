@@ -32,8 +32,10 @@ export interface Page {
 export interface FrameContext {
   csrf: string;
   version: number;
-  home: string;
-  nav: NavCounts;
+  /** The queue home, or `undefined` on a refusal. */
+  home: string | undefined;
+  /** The counts, or `undefined` on a page that must not show them (a refusal). */
+  nav: NavCounts | undefined;
 }
 
 const LOGO = html`
@@ -48,12 +50,15 @@ const LOGO = html`
 /**
  * The navigation with its counts: a live region, so the counts follow the queue.
  * @param section The page's section.
- * @param nav The counts.
+ * @param nav The counts (none are shown without them).
  * @returns The links.
  */
-export function navigation(section: Section, nav: NavCounts): Html {
+export function navigation(section: Section, nav: NavCounts | undefined): Html {
   const link = (key: Section, href: string, label: string, extra: Html | string = "") =>
-    html`<a href="${href}" class="${key === section ? "active" : ""}">${label}${extra}</a>`;
+    html`<a href="${href}" class="${key === section ? "active" : ""}">${label}${
+      nav === undefined ? "" : extra
+    }</a>`;
+  nav ??= { dead: 0, processing: 0, runningWorkers: 0 };
   return html`${link("overview", "/", "Overview")}${
     link(
       "jobs",
@@ -115,8 +120,10 @@ export function layout(page: Page, frame: FrameContext): Html {
         <main>
     ${page.body}
         </main>
-        <footer><span>home <code>${frame
-          .home}</code></span><a href="/metrics">/metrics</a><a href="/api/status">/api/status</a></footer>
+        <footer>${frame.home === undefined
+          ? ""
+          : html`<span>home <code>${frame.home}</code></span>`}<a href="/metrics">/metrics</a><a
+            href="/api/status">/api/status</a></footer>
         <div id="toasts" aria-live="polite"></div>
       </body>
     </html>
