@@ -163,7 +163,8 @@ export async function dashboardBench(options: DashboardBenchOptions): Promise<Be
   const home = join(options.scratch, "dashboard");
   const completed = Math.round(options.jobs * 0.6);
   await writeSyntheticJournal(home, {
-    historical: Math.ceil(completed * 3.1) + 2,
+    // Exactly `completed` finished jobs: 3 records each, a heartbeat every 10th, one worker record.
+    historical: 2 + 3 * (completed - 1) + Math.floor((completed - 1) / 10),
     pending: options.jobs - completed,
     ageDays: 0.01,
   });
