@@ -19,6 +19,8 @@ export interface RunningDashboard {
   origin: string;
   port: number;
   token: string | null;
+  /** The line it announced itself with (`--json`), parsed. */
+  announcement: Record<string, unknown>;
   /** The `queuectl dashboard` process. */
   process: Deno.ChildProcess;
   /** What it wrote on stderr so far. */
@@ -92,6 +94,7 @@ export async function startDashboard(
   let stopped: Promise<number> | undefined;
   return {
     ...announced,
+    announcement: announced as unknown as Record<string, unknown>,
     origin: `http://127.0.0.1:${announced.port}`,
     process,
     stderr: () => errors,
