@@ -11,6 +11,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dashboardBench } from "./bench_dashboard.ts";
 import { writeSyntheticJournal } from "./synthetic_journal.ts";
 
 const PROJECT = fileURLToPath(new URL("../", import.meta.url));
@@ -370,6 +371,17 @@ async function timed(home: string, ...args: string[]): Promise<{ ms: number; rss
   });
 }
 
+// 6. The dashboard at 100,000 jobs: each page and /metrics, rendered anew; open pages' cost.
+await dashboardBench({
+  queuectl: [QUEUECTL],
+  env,
+  scratch,
+  jobs: PENDING,
+  samples: SAMPLES === 30 ? 20 : SAMPLES,
+  throughputJobs: quick ? 300 : 2000,
+  onRow: row,
+});
+
 await Deno.remove(scratch, { recursive: true }).catch(() => {});
 
 // The report.
@@ -416,6 +428,19 @@ ${table}
   (\`/usr/bin/time -f %M\`), then the same after \`queuectl compact\`; and one worker's RSS on it.
 - **pickup latency**: one idle worker; a job \`date +%s%N > file\` is enqueued; the figure is the time
   from the enqueue (its \`created_at\`) to the job's first instruction. ${SAMPLES} jobs, one at a time.
+- **dashboard**: \`queuectl dashboard\` on a queue of ${PENDING} jobs (60 % completed in the last quarter
+  hour, 40 % pending); each page, \`/metrics\` and two \`/api\` answers asked ${
+  SAMPLES === 30 ? 20 : SAMPLES
+}
+  times after two warm-ups, each request with a query the page ignores so that none comes from the
+  page cache: wall time of the request from the bench process, p50 and p95. Then 20 pages left open
+  (each following \`/events\` and fetching the overview again on every change, as the page's script
+  does) on the idle queue for 5 s: the dashboard's CPU time (\`/proc/<pid>/stat\`). Then throughput
+  as above (2 workers, ${
+  quick ? 300 : 2000
+} jobs of \`true\`) with no dashboard, with a dashboard and no page,
+  and with 20 live pages, alternated, twice each (the means), with the dashboard's own CPU time; the
+  simulated pages run in the bench process, on the same two cores.
 `;
 console.log();
 if (write) {

@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task install`: writes a `queuectl` command into `$DENO_INSTALL_ROOT/bin` (default
- * `~/.deno/bin`). The command runs the bundle (`dist/queuectl.js`) with the deno that ran this
+ * `~/.deno/bin`). The command runs the bundle (`dist/bundle/main.js`) with the deno that ran this
  * install, by its absolute path, and the explicit permission flags: it works on a machine where
  * `deno` is not on PATH (installed through `npx -y deno@…`).
  * @module
@@ -13,7 +13,7 @@ import { PERMISSION_FLAGS } from "../src/permissions.ts";
 
 const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-const bundle = fileURLToPath(new URL("../dist/queuectl.js", import.meta.url));
+const bundle = fileURLToPath(new URL("../dist/bundle/main.js", import.meta.url));
 const home = Deno.env.get("HOME") ?? "/";
 const root = Deno.env.get("DENO_INSTALL_ROOT") || join(home, ".deno");
 const bin = join(root, "bin");

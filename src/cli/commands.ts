@@ -7,6 +7,7 @@ import type { CommandSpec } from "./command.ts";
 import { cancelCommand } from "./cancel.ts";
 import { compactCommand } from "./compact.ts";
 import { configGetCommand, configSetCommand } from "./config.ts";
+import { dashboardCommand, dashboardServeCommand } from "./dashboard.ts";
 import { dlqListCommand, dlqRetryCommand } from "./dlq.ts";
 import { doctorCommand } from "./doctor.ts";
 import { enqueueCommand } from "./enqueue.ts";
@@ -63,4 +64,6 @@ export const COMMANDS: CommandSpec[] = [
   statsCommand,
   compactCommand,
   doctorCommand,
+  dashboardCommand,
+  dashboardServeCommand,
 ];

@@ -483,13 +483,22 @@ export class JournalQueueStore implements QueueStore {
   async listJobs(filter: JobFilter = {}): Promise<Job[]> {
     const state = await this.#journal.refresh();
     const matching: StoredJob[] = [];
+    const needle = filter.search?.toLowerCase();
     for (const job of state.jobs.values()) {
       if (filter.state !== undefined && job.state !== filter.state) continue;
       if (filter.queue !== undefined && job.queue !== filter.queue) continue;
+      if (
+        needle !== undefined && !job.id.toLowerCase().includes(needle) &&
+        !job.command.toLowerCase().includes(needle)
+      ) continue;
       matching.push(job);
     }
     matching.sort((a, b) => b.order - a.order);
-    const limited = filter.limit === undefined ? matching : matching.slice(0, filter.limit);
+    const start = filter.offset ?? 0;
+    const limited = matching.slice(
+      start,
+      filter.limit === undefined ? undefined : start + filter.limit,
+    );
     return limited.map((job) => jobView(job, state.dependents.get(job.id) ?? []));
   }
 

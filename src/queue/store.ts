@@ -108,10 +108,14 @@ export interface RecoveryReport {
   dead: string[];
 }
 
-/** Filters of `list`. */
+/** Filters of `list` (and the dashboard's pages of jobs). */
 export interface JobFilter {
   state?: JobState;
   queue?: string;
+  /** Only jobs whose id or command contains this text, ignoring case. */
+  search?: string;
+  /** Skip this many matching jobs (newest first) before the `limit`. */
+  offset?: number;
   limit?: number;
 }
 

@@ -16,17 +16,29 @@ export interface SelfCommand {
 
 /**
  * The command line that runs queuectl again.
+ * @param extraFlags Permission flags to add (the dashboard's `--allow-net=HOST:PORT`); a compiled
+ * binary cannot take any: it runs with the permissions it was built with.
  * @returns Program and leading arguments; append the queuectl arguments.
  */
-export function selfCommand(): SelfCommand {
+export function selfCommand(extraFlags: string[] = []): SelfCommand {
   const program = Deno.execPath();
-  if (!/^deno(\.exe)?$/.test(basename(program))) return { program, prefix: [] };
+  if (!isDenoRuntime(program)) return { program, prefix: [] };
   const main = Deno.mainModule;
-  const args = ["run", "--quiet", "--no-prompt", ...PERMISSION_FLAGS];
+  const args = ["run", "--quiet", "--no-prompt", ...PERMISSION_FLAGS, ...extraFlags];
   // A bundle (what `deno task install` installs) needs no config; the sources need the project's.
   const config = main.endsWith(".ts") ? projectConfig() : undefined;
   args.push(config ? `--config=${config}` : "--no-config");
   return { program, prefix: [...args, main] };
+}
+
+/**
+ * Whether this process is the `deno` runtime (a checkout or the installed command), not a compiled
+ * binary.
+ * @param program The executable (default: this process's).
+ * @returns `true` under `deno run`.
+ */
+export function isDenoRuntime(program: string = Deno.execPath()): boolean {
+  return /^deno(\.exe)?$/.test(basename(program));
 }
 
 function projectConfig(): string | undefined {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { COMMANDS } from "../../src/cli/commands.ts";
+import { startDashboard } from "../web/_dashboard.ts";
 import { ok, queuectl, withQueue } from "./_cli.ts";
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
@@ -70,6 +71,10 @@ Deno.test("every command's --json uses snake_case keys", async () => {
     await run("compact", ["compact"]);
     await run("worker stop", ["worker", "stop"]);
     await run("doctor", ["doctor"]);
+    // dashboard serves until stopped: its --json is the line it announces itself with.
+    const dashboard = await startDashboard(home);
+    outputs.set("dashboard", dashboard.announcement);
+    assert.equal(await dashboard.stop(), 0);
     const visible = COMMANDS.filter((spec) => !spec.hidden).map((spec) => spec.name.join(" "));
     assert.deepEqual(
       visible.filter((name) => !outputs.has(name)),
