@@ -14,6 +14,9 @@ export const ENV_VARS = [
   "INIT_CWD", // the directory `deno task` was started from, for relative paths
   "QUEUECTL_DEBUG", // print stack traces
   "QUEUECTL_LOCK_TIMEOUT", // how long a command waits for the queue lock
+  "QUEUECTL_STORE", // a PostgreSQL store instead of the journal
+  "PGAPPNAME", // read by the PostgreSQL driver on every connection
+  "PGTARGETSESSIONATTRS", // read by the PostgreSQL driver on every connection
 ];
 
 /**

@@ -7,7 +7,8 @@
 import { ValidationError } from "../errors.ts";
 import { homeEnvironment, invocationDirectory, resolveHome } from "../home/resolve_home.ts";
 import { MAX_DURATION_SECONDS } from "../queue/duration.ts";
-import { JournalQueueStore, type QueueStore } from "../queue/mod.ts";
+import type { QueueStore } from "../queue/mod.ts";
+import { openStore, storeUrl } from "../open_store.ts";
 import type { Output } from "./output.ts";
 import { parseCommandLine, type ParseOption } from "./parse_args.ts";
 
@@ -59,6 +60,11 @@ export interface CommandSpec {
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   home: { type: "string", value: "DIR", help: "queue home (see README: where the files live)" },
+  store: {
+    type: "string",
+    value: "URL",
+    help: "a PostgreSQL store, postgres://user:password@host:port/db (or QUEUECTL_STORE)",
+  },
   json: { type: "boolean", help: "print JSON only, on stdout" },
   debug: { type: "boolean", help: "print stack traces with errors" },
   help: { type: "boolean", short: "h", help: "show help" },
@@ -72,12 +78,19 @@ export class CommandContext {
   readonly cwd: string;
   #homeFlag: string | undefined;
   #home: string | undefined;
+  #storeFlag: string | undefined;
 
   constructor(out: Output, options: OptionValues) {
     this.out = out;
     this.json = options.json === true;
     this.cwd = invocationDirectory();
     this.#homeFlag = options.home as string | undefined;
+    this.#storeFlag = options.store as string | undefined;
+  }
+
+  /** The PostgreSQL URL of the store, or `undefined` for the journal in the home. */
+  get storeUrl(): string | undefined {
+    return storeUrl(this.#storeFlag);
   }
 
   /** The resolved queue home. */
@@ -92,7 +105,7 @@ export class CommandContext {
    * @returns What `body` returns.
    */
   async withStore<T>(body: (store: QueueStore) => Promise<T>): Promise<T> {
-    const store = await JournalQueueStore.open(this.home);
+    const store = await openStore(this.home, this.storeUrl);
     try {
       return await body(store);
     } finally {

@@ -186,6 +186,7 @@ async function serve(
   try {
     await serveDashboard({
       home: context.home,
+      storeUrl: context.storeUrl,
       hostname,
       port,
       token: settings.token ?? undefined,

@@ -5,6 +5,8 @@
  */
 
 import { QueueError, ValidationError } from "../errors.ts";
+import { storeUrl } from "../open_store.ts";
+import { isDenoRuntime, selfCommand, storeNetHost } from "../worker/self_command.ts";
 import {
   CommandContext,
   type CommandSpec,
@@ -42,6 +44,13 @@ export async function runCli(argv: string[], out: Output = new Output()): Promis
       out.line(commandHelp(spec));
       return 0;
     }
+    const url = storeUrl(options.store as string | undefined);
+    if (url !== undefined) {
+      // Every process this one starts (workers, the dashboard) uses the same store, and the URL
+      // (with its password) is in the environment, not in anyone's command line.
+      Deno.env.set("QUEUECTL_STORE", url);
+      if (!hasNetTo(storeNetHost()!)) return await rerunWithNetwork(argv);
+    }
     return await spec.run(new CommandContext(out, options), args, options, afterDashes);
   } catch (error) {
     return reportError(error, out, debug);
@@ -54,7 +63,7 @@ function leadingWords(argv: string[]): { word: string; index: number }[] {
   for (let i = 0; i < argv.length && words.length < 2; i++) {
     const arg = argv[i]!;
     if (arg === "--") break;
-    if (arg === "--home") i++;
+    if (arg === "--home" || arg === "--store") i++;
     else if (!arg.startsWith("-")) words.push({ word: arg, index: i });
   }
   return words;
@@ -174,5 +183,61 @@ function envFlag(name: string): boolean {
     return value !== undefined && value !== "" && value !== "0";
   } catch {
     return false;
+  }
+}
+
+/** Whether this process may connect to `host` (`host:port`). */
+function hasNetTo(host: string): boolean {
+  const [hostname, port] = [
+    host.slice(0, host.lastIndexOf(":")),
+    host.slice(host.lastIndexOf(":") + 1),
+  ];
+  return Deno.permissions.querySync({ name: "net", host: `${hostname}:${port}` }).state ===
+    "granted";
+}
+
+/**
+ * Runs this command again with network permission for the database only (queuectl is given none
+ * otherwise), its output and exit status passed through. The URL is in `QUEUECTL_STORE` by now.
+ */
+async function rerunWithNetwork(argv: string[]): Promise<number> {
+  if (!isDenoRuntime()) {
+    throw new QueueError(
+      "This compiled queuectl has no network permission, so it cannot use a PostgreSQL store; " +
+        "use the installed queuectl (deno task install)",
+    );
+  }
+  const { program, prefix } = selfCommand();
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (argv[i] === "--store") i++;
+    else if (!argv[i]!.startsWith("--store=")) args.push(argv[i]!);
+  }
+  const child = new Deno.Command(program, {
+    args: [...prefix, ...args],
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  // A terminal's Ctrl-C reaches both; a SIGTERM sent to this process is passed on.
+  const forward = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Gone already.
+    }
+  };
+  const ignore = () => {};
+  Deno.addSignalListener("SIGTERM", forward);
+  Deno.addSignalListener("SIGINT", ignore);
+  try {
+    return (await child.status).code;
+  } finally {
+    Deno.removeSignalListener("SIGTERM", forward);
+    Deno.removeSignalListener("SIGINT", ignore);
   }
 }

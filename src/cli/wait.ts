@@ -9,7 +9,7 @@ import { NotFoundError, WaitTimeoutError } from "../errors.ts";
 import { clampTimerMs, sleep } from "../platform/timers.ts";
 import { parseDuration } from "../queue/duration.ts";
 import { isTerminal, type Job, type QueueStore } from "../queue/mod.ts";
-import { Wakeup, watchJournal } from "../worker/mod.ts";
+import { Wakeup } from "../worker/mod.ts";
 import { type CommandSpec, secondsOption } from "./command.ts";
 import { LiveLine } from "./live_line.ts";
 import { formatSpan } from "./time_format.ts";
@@ -149,7 +149,7 @@ Examples:
     return await context.withStore(async (store) => {
       for (const id of args) await store.getJob(id); // unknown ids fail now, with exit 3
       const wakeup = new Wakeup();
-      const watcher = watchJournal(context.home, () => wakeup.notify());
+      const watcher = store.watch(() => wakeup.notify());
       const live = context.json ? undefined : LiveLine.onStderr();
       let doneAtStart: number | undefined;
       try {

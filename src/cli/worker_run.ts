@@ -7,7 +7,7 @@
 
 import { openPrivateAppend } from "../home/private_file.ts";
 import { writeAll } from "../journal/file_io.ts";
-import { JournalQueueStore } from "../queue/mod.ts";
+import { openStore } from "../open_store.ts";
 import { Worker } from "../worker/mod.ts";
 import { makeWorkerId } from "../worker/supervisor.ts";
 import type { CommandSpec } from "./command.ts";
@@ -50,7 +50,10 @@ export const workerRunCommand: CommandSpec = {
     try {
       // A worker waits for the lock as long as it takes (saying so once) and logs housekeeping
       // warnings, instead of giving up like a command.
-      const store = await JournalQueueStore.open(context.home, { onLockWait: log, onWarning: log });
+      const store = await openStore(context.home, context.storeUrl, {
+        onLockWait: log,
+        onWarning: log,
+      });
       const worker = new Worker({
         store,
         home: context.home,

@@ -94,13 +94,30 @@ export async function connect(
     ((module as { default?: typeof postgres }).default ?? module) as typeof postgres
   );
   const open = await loading;
+  // Every setting the driver would otherwise look up in PG* environment variables is given here
+  // (a URL's own query, such as sslmode, still wins): queuectl reads no environment it does not
+  // list in its permissions (only PGAPPNAME and PGTARGETSESSIONATTRS, which the driver always reads).
+  const query = new URL(address.url).searchParams;
+  const given = (key: string, value: unknown) =>
+    query.has(key) || (key === "ssl" && query.has("sslmode")) ? {} : { [key]: value };
   return open(address.url, {
     max: options.max ?? 4,
     connect_timeout: 10,
     idle_timeout: 60,
+    max_lifetime: 30 * 60,
+    max_pipeline: 100,
+    keep_alive: 60,
+    backoff: (attempt: number) => Math.min(2, 0.1 * 2 ** attempt),
+    prepare: true,
+    debug: false,
+    fetch_types: true,
+    publications: "alltables",
+    ...given("ssl", false),
+    ...given("sslnegotiation", null),
+    ...given("target_session_attrs", null),
     onnotice: () => {},
     transform: { undefined: null },
-  });
+  } as never);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { ulidFactory } from "../platform/ulid.ts";
+import { watchJournalFile } from "../journal/watch.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { Journal, type JournalStorage, readJournalLines, type Reducer } from "../journal/mod.ts";
 import { planCancel, planRetry } from "./cancel_retry.ts";
@@ -658,6 +659,10 @@ export class JournalQueueStore implements QueueStore {
   async listQueues(): Promise<QueueView[]> {
     const state = await this.#journal.refresh();
     return queueViews(countByQueue(state), state.queues);
+  }
+
+  watch(onChange: () => void): { close(): void } {
+    return watchJournalFile(this.#journal.home, onChange);
   }
 
   compact(): Promise<CompactionSummary> {

@@ -8,6 +8,7 @@ export * from "./job.ts";
 export * from "./job_input.ts";
 export * from "./store.ts";
 export { JournalQueueStore, queueReducer } from "./journal_store.ts";
+export type { StoreOptions } from "./journal_store.ts";
 export type { QueueView } from "./queue_view.ts";
 export type { ScheduleSpec, ScheduleView } from "./schedules.ts";
 export type {

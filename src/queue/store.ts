@@ -224,6 +224,11 @@ export interface QueueStore {
    * this; returns the ids enqueued. Workers call it on every tick of theirs.
    */
   fireSchedules(): Promise<string[]>;
+  /**
+   * Calls `onChange` whenever any process changes the queue (the journal file, or a database
+   * notification), so idle workers and live pages wake without polling.
+   */
+  watch(onChange: () => void): { close(): void };
   /** Compacts the backend's storage now. */
   compact(): Promise<CompactionSummary>;
   /** Flushes and releases resources. */

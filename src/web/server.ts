@@ -7,14 +7,15 @@
  */
 
 import { QueueError } from "../errors.ts";
-import { JournalQueueStore } from "../queue/mod.ts";
-import { watchJournal } from "../worker/wakeup.ts";
+import { openStore } from "../open_store.ts";
 import { Dashboard } from "./app.ts";
 import { dashboardUrl, hostPort } from "./listen_address.ts";
 
 /** How to serve. */
 export interface ServeOptions {
   home: string;
+  /** A PostgreSQL store, or `undefined` for the journal in the home. */
+  storeUrl?: string | undefined;
   hostname: string;
   /** 0 picks a free port. */
   port: number;
@@ -32,13 +33,13 @@ export interface ServeOptions {
  */
 export async function serveDashboard(options: ServeOptions): Promise<void> {
   const { home, hostname, token, signal } = options;
-  const store = await JournalQueueStore.open(home);
+  const store = await openStore(home, options.storeUrl);
   try {
     const dashboard = await Dashboard.create({
       store,
       home,
       token,
-      source: (onChange) => watchJournal(home, onChange),
+      source: (onChange) => store.watch(onChange),
     });
     let server: Deno.HttpServer<Deno.NetAddr>;
     try {

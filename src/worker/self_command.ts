@@ -24,11 +24,38 @@ export function selfCommand(extraFlags: string[] = []): SelfCommand {
   const program = Deno.execPath();
   if (!isDenoRuntime(program)) return { program, prefix: [] };
   const main = Deno.mainModule;
-  const args = ["run", "--quiet", "--no-prompt", ...PERMISSION_FLAGS, ...extraFlags];
+  // One --allow-net with every host this run needs: the dashboard's address, the database's.
+  const net = extraFlags.filter((flag) => flag.startsWith("--allow-net="))
+    .map((flag) => flag.slice("--allow-net=".length));
+  const database = storeNetHost();
+  if (database !== undefined) net.push(database);
+  const others = extraFlags.filter((flag) => !flag.startsWith("--allow-net="));
+  const args = ["run", "--quiet", "--no-prompt", ...PERMISSION_FLAGS, ...others];
+  if (net.length > 0) args.push(`--allow-net=${[...new Set(net)].join(",")}`);
   // A bundle (what `deno task install` installs) needs no config; the sources need the project's.
   const config = main.endsWith(".ts") ? projectConfig() : undefined;
   args.push(config ? `--config=${config}` : "--no-config");
   return { program, prefix: [...args, main] };
+}
+
+/**
+ * The host and port of the PostgreSQL store in effect (`QUEUECTL_STORE`), for `--allow-net`.
+ * @returns e.g. `127.0.0.1:5432`, or `undefined` for the journal.
+ */
+export function storeNetHost(): string | undefined {
+  let url: string | undefined;
+  try {
+    url = Deno.env.get("QUEUECTL_STORE") || undefined;
+  } catch {
+    return undefined;
+  }
+  if (url === undefined || !/^postgres(ql)?:\/\//i.test(url)) return undefined;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || "5432"}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

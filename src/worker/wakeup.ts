@@ -4,6 +4,7 @@
  * @module
  */
 
+import { watchJournalFile } from "../journal/watch.ts";
 import { clampTimerMs } from "../platform/timers.ts";
 
 /** A resettable wake-up call. */
@@ -45,35 +46,12 @@ export class Wakeup {
 }
 
 /**
- * Watches a home directory and calls `onChange` whenever `journal.jsonl` changes, so idle workers
- * pick up new jobs at once instead of waiting for the next poll. Requires `--allow-read`.
+ * Watches a home directory and calls `onChange` whenever `journal.jsonl` changes. Requires
+ * `--allow-read`.
  * @param home The queue home.
  * @param onChange Called on each change (often several times per write).
- * @returns A handle to stop watching; watching silently degrades to nothing if unsupported.
+ * @returns A handle to stop watching.
  */
 export function watchJournal(home: string, onChange: () => void): { close(): void } {
-  let watcher: Deno.FsWatcher;
-  try {
-    watcher = Deno.watchFs(home, { recursive: false });
-  } catch {
-    return { close() {} };
-  }
-  (async () => {
-    try {
-      for await (const event of watcher) {
-        if (event.paths.some((path) => path.endsWith("journal.jsonl"))) onChange();
-      }
-    } catch {
-      // Watching ended (closed, or the platform gave up): polling still covers us.
-    }
-  })();
-  return {
-    close() {
-      try {
-        watcher.close();
-      } catch {
-        // Already closed.
-      }
-    },
-  };
+  return watchJournalFile(home, onChange);
 }

@@ -11,7 +11,7 @@ import type { Claim, QueueStore, StopMode } from "../queue/mod.ts";
 import { executeJob, type ExecutionResult } from "./executor.ts";
 import { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
 import { killOrphanedRun } from "./orphans.ts";
-import { Wakeup, watchJournal } from "./wakeup.ts";
+import { Wakeup } from "./wakeup.ts";
 
 /** What a worker needs. */
 export interface WorkerOptions {
@@ -80,7 +80,7 @@ export class Worker {
     });
     log(`worker ${id} started (pid ${Deno.pid})`);
     // A journal change wakes an idle worker, and makes a busy one look for a cancel of its job.
-    const watcher = watchJournal(this.#options.home, () => {
+    const watcher = store.watch(() => {
       this.#wakeup.notify();
       if (this.#running) this.#checkCancel();
     });
