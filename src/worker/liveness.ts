@@ -16,10 +16,18 @@ import type { LivenessProbe, WorkerEntry } from "../queue/mod.ts";
 export const LATE_HEARTBEAT_MS = 2500;
 
 /**
- * This host's name, as workers record it. Requires `--allow-sys=hostname`.
+ * This host's name, as workers record it: `QUEUECTL_HOSTNAME` when set (containers that share a
+ * host name but not their process ids need one each; tests simulate other machines with it), else
+ * the machine's. Requires `--allow-sys=hostname`.
  * @returns The host name.
  */
 export function hostName(): string {
+  try {
+    const named = Deno.env.get("QUEUECTL_HOSTNAME");
+    if (named) return named;
+  } catch {
+    // No permission to read it: the machine's name.
+  }
   try {
     return Deno.hostname();
   } catch {
