@@ -16,7 +16,8 @@ export const logsCommand: CommandSpec = {
   name: ["logs"],
   args: "<id>",
   summary: "the captured output of a job's latest (or N-th) attempt",
-  details: `Output of attempt N is kept in <home>/logs/<id>/<N>.log.
+  details: `Output of attempt N is kept in <home>/logs/<id>/<N>.log (with --store, its last 1 MiB
+also in the database, so logs works from any machine).
 Examples:
   queuectl logs build-42
   queuectl logs build-42 --attempt 1
@@ -56,40 +57,75 @@ Examples:
       }
       const path = attemptLogPath(context.home, id, attempt);
       await checkPrivatePath(path, context.home); // never read through a symbolic link
-      if (context.json) context.out.json({ id, attempt, log: await readLog(path, id, attempt) });
-      else if (options.follow === true) await follow(store, id, attempt, path);
-      else await copyToStdout(path, 0, id, attempt);
+      const source: LogSource = { store, path, id, attempt };
+      if (context.json) {
+        const log = await readAll(source);
+        context.out.json({ id, attempt, log: new TextDecoder().decode(log) });
+      } else if (options.follow === true) await follow(source);
+      else if ((await copyFrom(source, 0)) === undefined) throw noOutput(id, attempt);
       return 0;
     });
   },
 };
 
-/** A whole log as text (bytes that are not UTF-8 become U+FFFD), for `--json`. */
-async function readLog(path: string, id: string, attempt: number): Promise<string> {
-  try {
-    return new TextDecoder().decode(await Deno.readFile(path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new QueueError(`No output kept for job "${id}" attempt ${attempt}`);
-    }
-    throw error;
-  }
+/**
+ * Where a run's output is: its log file, when the run was on a worker of this home (the whole
+ * output); else the store, when it keeps logs (the last 1 MiB, from any machine).
+ */
+interface LogSource {
+  store: QueueStore;
+  path: string;
+  id: string;
+  attempt: number;
 }
 
-async function copyToStdout(
-  path: string,
-  offset: number,
-  id: string,
-  attempt: number,
-): Promise<number> {
+function noOutput(id: string, attempt: number): QueueError {
+  return new QueueError(`No output kept for job "${id}" attempt ${attempt}`);
+}
+
+/** A whole log, for `--json` (bytes that are not UTF-8 become U+FFFD when decoded). */
+async function readAll(source: LogSource): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(source.path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const stored = await source.store.readLog(source.id, source.attempt);
+  if (stored === undefined) throw noOutput(source.id, source.attempt);
+  return stored.data;
+}
+
+/**
+ * Copies a run's output from byte `offset` on to stdout.
+ * @returns The offset reached, or `undefined` if no output is kept anywhere (yet).
+ */
+async function copyFrom(source: LogSource, offset: number): Promise<number | undefined> {
+  const fromFile = await copyFile(source.path, offset);
+  if (fromFile !== undefined) return fromFile;
+  const stored = await source.store.readLog(source.id, source.attempt, offset);
+  if (stored === undefined) return undefined;
+  if (stored.start > offset) {
+    const skipped = `queuectl: ${
+      stored.start - offset
+    } earlier byte(s) of this output are not kept\n`;
+    await Deno.stderr.write(new TextEncoder().encode(skipped));
+  }
+  await writeAll(stored.data);
+  return stored.start + stored.data.length;
+}
+
+async function writeAll(data: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < data.length) written += await Deno.stdout.write(data.subarray(written));
+}
+
+/** Copies a log file from `offset` on; `undefined` if there is no such file. */
+async function copyFile(path: string, offset: number): Promise<number | undefined> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      if (offset > 0) return offset;
-      throw new QueueError(`No output kept for job "${id}" attempt ${attempt}`);
-    }
+    if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
   try {
@@ -98,8 +134,7 @@ async function copyToStdout(
     for (;;) {
       const n = await file.read(buffer);
       if (n === null || n === 0) break;
-      let written = 0;
-      while (written < n) written += await Deno.stdout.write(buffer.subarray(written, n));
+      await writeAll(buffer.subarray(0, n));
       offset += n;
     }
     return offset;
@@ -108,25 +143,16 @@ async function copyToStdout(
   }
 }
 
-async function follow(store: QueueStore, id: string, attempt: number, path: string): Promise<void> {
+async function follow(source: LogSource): Promise<void> {
   let offset = 0;
   const running = (job: Job) =>
-    job.state === "processing" && job.history.at(-1)?.attempt === attempt;
+    job.state === "processing" && job.history.at(-1)?.attempt === source.attempt;
   for (;;) {
-    const job = await store.getJob(id);
-    offset = await copyFollowing(path, offset);
+    const job = await source.store.getJob(source.id);
+    offset = (await copyFrom(source, offset)) ?? offset;
     if (!running(job)) break;
     await sleep(FOLLOW_POLL_MS);
   }
-  await copyFollowing(path, offset);
-}
-
-async function copyFollowing(path: string, offset: number): Promise<number> {
-  try {
-    await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return offset;
-    throw error;
-  }
-  return await copyToStdout(path, offset, "", 0);
+  // The worker sends its last output before it records the run's end: this read has it all.
+  await copyFrom(source, offset);
 }

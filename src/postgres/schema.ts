@@ -17,7 +17,9 @@ const MIGRATION_LOCK = 0x51_75_65_75; // "Queu"
  *
  * A job is one row; `ord` is its enqueue order and leases come from the `seq` sequence, so both
  * only grow. The claim index covers the claim order (priority, due, FIFO) of claimable jobs per
- * queue; the partial unique index on `unique_key` holds while a job is not finished.
+ * queue; the partial unique index on `unique_key` holds while a job is not finished. A run's
+ * output is kept as the chunks its worker sent while it ran (`start` is the chunk's first byte in
+ * the whole output), the oldest dropped past 1 MiB.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -122,13 +124,12 @@ export const MIGRATIONS: readonly string[] = [
     wait_ms double precision NOT NULL,
     outcome text NOT NULL
   );
-  CREATE TABLE ${SCHEMA}.logs (
+  CREATE TABLE ${SCHEMA}.log_chunks (
     job_id text NOT NULL,
     run integer NOT NULL,
+    start bigint NOT NULL,
     data bytea NOT NULL,
-    size bigint NOT NULL,
-    updated_at timestamptz NOT NULL,
-    PRIMARY KEY (job_id, run)
+    PRIMARY KEY (job_id, run, start)
   );
   `,
 ];

@@ -70,8 +70,10 @@ import type {
   RetryTarget,
   RunResult,
   SettleOutcome,
+  StoredLog,
   WorkerRegistration,
 } from "../queue/store.ts";
+import { LOG_BYTES_KEPT } from "../queue/store.ts";
 import {
   connect,
   type DatabaseAddress,
@@ -92,8 +94,6 @@ const WORKFLOW_LOCK = 0x51_43_54_4c; // "QCTL"
 const CHANNEL = "queuectl";
 /** Longest a lost connection is retried before an operation gives up. */
 const RECONNECT_FOR_MS = 60_000;
-/** The most of a run's output kept in the database. */
-export const LOG_BYTES_KEPT = 1 << 20;
 
 /** Options of {@linkcode PostgresQueueStore.open}. */
 export interface PostgresStoreOptions {
@@ -931,7 +931,7 @@ export class PostgresQueueStore implements QueueStore {
       );
       const ids = dropped.map((row) => row.id as string);
       if (ids.length > 0) {
-        await tx.unsafe(`DELETE FROM ${SCHEMA}.logs WHERE job_id = ANY($1)`, [ids]);
+        await tx.unsafe(`DELETE FROM ${SCHEMA}.log_chunks WHERE job_id = ANY($1)`, [ids]);
       }
       await tx.unsafe(
         `DELETE FROM ${SCHEMA}.counter_minutes WHERE minute <= $1`,
@@ -967,43 +967,50 @@ export class PostgresQueueStore implements QueueStore {
     };
   }
 
-  /**
-   * Keeps the last {@linkcode LOG_BYTES_KEPT} bytes of a run's output in the database, so that
-   * `logs` works from any machine.
-   * @param jobId The job.
-   * @param run The run's number.
-   * @param tail The end of its output so far.
-   * @param size The whole output's size.
-   */
-  async saveLog(jobId: string, run: number, tail: Uint8Array, size: number): Promise<void> {
-    await this.#tx((tx) =>
-      tx.unsafe(
-        `INSERT INTO ${SCHEMA}.logs (job_id, run, data, size, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (job_id, run) DO UPDATE SET data = $3, size = $4, updated_at = $5`,
-        [jobId, run, tail.subarray(Math.max(0, tail.length - LOG_BYTES_KEPT)), size, this.#at()],
-      )
-    );
+  readonly keepsLogs = true;
+
+  async appendLog(jobId: string, run: number, offset: number, data: Uint8Array): Promise<void> {
+    if (data.length === 0) return;
+    const end = offset + data.length;
+    const kept = data.subarray(Math.max(0, data.length - LOG_BYTES_KEPT));
+    await this.#tx(async (tx) => {
+      await tx.unsafe(
+        `INSERT INTO ${SCHEMA}.log_chunks (job_id, run, start, data) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (job_id, run, start) DO UPDATE SET data = $4`,
+        [jobId, run, end - kept.length, kept],
+      );
+      // Chunks wholly before the kept window go.
+      await tx.unsafe(
+        `DELETE FROM ${SCHEMA}.log_chunks
+          WHERE job_id = $1 AND run = $2 AND start + length(data) <= $3`,
+        [jobId, run, end - LOG_BYTES_KEPT],
+      );
+    });
   }
 
-  /**
-   * The output of a run as kept in the database.
-   * @param jobId The job.
-   * @param run The run's number.
-   * @returns Its last bytes and the whole size, or `undefined` if none was kept.
-   */
-  async readLog(
-    jobId: string,
-    run: number,
-  ): Promise<{ data: Uint8Array; size: number } | undefined> {
-    const [row] = await this.#read((sql) =>
-      sql.unsafe(`SELECT data, size FROM ${SCHEMA}.logs WHERE job_id = $1 AND run = $2`, [
-        jobId,
-        run,
-      ])
+  async readLog(jobId: string, run: number, from = 0): Promise<StoredLog | undefined> {
+    const rows = await this.#read((sql) =>
+      sql.unsafe(
+        `SELECT start, data FROM ${SCHEMA}.log_chunks
+          WHERE job_id = $1 AND run = $2 ORDER BY start`,
+        [jobId, run],
+      )
     );
-    return row
-      ? { data: new Uint8Array(row.data as Uint8Array), size: Number(row.size) }
-      : undefined;
+    if (rows.length === 0) return undefined;
+    const chunks = rows.map((row) => ({
+      start: Number(row.start),
+      data: new Uint8Array(row.data as Uint8Array),
+    }));
+    const size = Math.max(...chunks.map((chunk) => chunk.start + chunk.data.length));
+    const start = Math.max(from, size - LOG_BYTES_KEPT, chunks[0]!.start);
+    const data = new Uint8Array(Math.max(0, size - start));
+    for (const chunk of chunks) {
+      // Chunks may overlap (a resend): later bytes are the same bytes.
+      const skip = Math.max(0, start - chunk.start);
+      if (skip >= chunk.data.length) continue;
+      data.set(chunk.data.subarray(skip), chunk.start + skip - start);
+    }
+    return { data, start, size };
   }
 
   async close(): Promise<void> {

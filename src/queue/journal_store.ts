@@ -63,6 +63,7 @@ import type {
   RetryTarget,
   RunResult,
   SettleOutcome,
+  StoredLog,
   WorkerRegistration,
 } from "./store.ts";
 
@@ -663,6 +664,17 @@ export class JournalQueueStore implements QueueStore {
 
   watch(onChange: () => void): { close(): void } {
     return watchJournalFile(this.#journal.home, onChange);
+  }
+
+  /** The journal keeps no output: each run's log file in the home is its output. */
+  readonly keepsLogs = false;
+
+  appendLog(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  readLog(): Promise<StoredLog | undefined> {
+    return Promise.resolve(undefined);
   }
 
   compact(): Promise<CompactionSummary> {

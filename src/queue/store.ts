@@ -119,6 +119,9 @@ export interface JobFilter {
   limit?: number;
 }
 
+/** How much of a run's output a store that keeps logs holds: its last 1 MiB. */
+export const LOG_BYTES_KEPT = 1 << 20;
+
 /** Counts per state plus the total, as `status --json` prints them. */
 export type JobCounts = Record<JobState | "total", number>;
 
@@ -127,6 +130,16 @@ export interface CompactionSummary {
   bytesBefore: number;
   bytesAfter: number;
   records: number;
+}
+
+/** The kept end of a run's output, as a store holds it. */
+export interface StoredLog {
+  /** The kept bytes: the output from byte `start` to byte `size`. */
+  data: Uint8Array<ArrayBuffer>;
+  /** Where `data` begins in the whole output (more than 0 once the start is dropped). */
+  start: number;
+  /** The whole output's size so far. */
+  size: number;
 }
 
 /** The operations every queue backend provides. */
@@ -229,6 +242,19 @@ export interface QueueStore {
    * notification), so idle workers and live pages wake without polling.
    */
   watch(onChange: () => void): { close(): void };
+  /**
+   * Whether the store itself keeps runs' output (the last {@linkcode LOG_BYTES_KEPT} bytes), so
+   * that `logs` works from machines other than the worker's. The journal does not: a run's log
+   * file in the queue home is its output.
+   */
+  readonly keepsLogs: boolean;
+  /**
+   * Adds output of a run, bytes `offset` onwards, while it runs and when it ends; keeps the last
+   * {@linkcode LOG_BYTES_KEPT} bytes. A no-op where `keepsLogs` is false.
+   */
+  appendLog(jobId: string, run: number, offset: number, data: Uint8Array): Promise<void>;
+  /** The kept output of a run from byte `from` on; `undefined` if none is kept. */
+  readLog(jobId: string, run: number, from?: number): Promise<StoredLog | undefined>;
   /** Compacts the backend's storage now. */
   compact(): Promise<CompactionSummary>;
   /** Flushes and releases resources. */

@@ -16,7 +16,7 @@ import {
   type QueueStore,
 } from "../queue/mod.ts";
 import { MINUTES_KEPT } from "../queue/stats.ts";
-import { readLog, runLogPath } from "./log_file.ts";
+import { readRunLog } from "./log_file.ts";
 
 /** Default and largest page of jobs. */
 export const API_DEFAULT_LIMIT = 100;
@@ -134,10 +134,7 @@ export async function apiLogs(
   const latest = job.history.at(-1)?.attempt ?? 0;
   const attempt = integerParam(url, "attempt", latest, Math.max(latest, job.attempts));
   if (attempt === 0) throw new NotFoundError(`Job "${id}" has not run yet: no output`);
-  const path = await runLogPath(home, id, attempt);
-  if (path === undefined) {
-    throw new NotFoundError(`No output kept for job "${id}" attempt ${attempt}`);
-  }
-  const log = await readLog(path, undefined, API_MAX_LOG_BYTES, false);
+  const log = await readRunLog(store, home, id, attempt, undefined, API_MAX_LOG_BYTES, false);
+  if (!log.exists) throw new NotFoundError(`No output kept for job "${id}" attempt ${attempt}`);
   return { id, attempt, log: log.text };
 }

@@ -369,9 +369,12 @@ export class Dashboard {
       throw new NotFoundError(`Job "${id}" has no run ${url.searchParams.get("run") ?? ""}`.trim());
     }
     const path = await runLogPath(this.#home, id, run);
-    if (path === undefined) throw new NotFoundError(`No output kept for job "${id}" run ${run}`);
-    const file = await Deno.open(path, { read: true });
-    return new Response(file.readable, {
+    // A run on another machine: the store's copy of its output (its last 1 MiB), if it keeps one.
+    const body = path === undefined
+      ? (await this.#store.readLog(id, run))?.data
+      : (await Deno.open(path, { read: true })).readable;
+    if (body === undefined) throw new NotFoundError(`No output kept for job "${id}" run ${run}`);
+    return new Response(body, {
       headers: {
         "content-type": "text/plain; charset=utf-8",
         "content-disposition": `inline; filename="${id}.${run}.log"`,

@@ -7,6 +7,7 @@
 
 import { attemptLogPath } from "../home/layout.ts";
 import { checkPrivatePath } from "../home/trust.ts";
+import type { QueueStore } from "../queue/mod.ts";
 
 /** Most bytes of a log a page shows at once (its end). */
 export const LOG_TAIL_BYTES = 256 * 1024;
@@ -95,26 +96,58 @@ export async function readLog(
       if (n === null || n === 0) break;
       read += n;
     }
-    // Cut at the last complete UTF-8 character: the rest comes with the next read.
-    const end = start + completeUtf8Length(bytes.subarray(0, read));
-    let chunk = bytes.subarray(0, end - start);
-    // A cut start may fall inside a character: skip its continuation bytes.
-    if (from === undefined && start > 0) {
-      let skip = 0;
-      while (skip < chunk.length && (chunk[skip]! & 0xc0) === 0x80) skip++;
-      chunk = chunk.subarray(skip);
-      start += skip;
-    }
-    const text = new TextDecoder().decode(chunk);
-    return {
-      text: strip ? stripTerminalEscapes(text) : text,
-      start,
-      end,
-      exists: true,
-    };
+    return tailOf(bytes.subarray(0, read), start, from === undefined && start > 0, strip);
   } finally {
     file.close();
   }
+}
+
+/**
+ * Reads a run's output as {@linkcode readLog} does: from its log file when this home's worker ran
+ * it, else from the store when it keeps logs (a run on another machine).
+ * @param store The store.
+ * @param home The queue home.
+ * @param jobId The job.
+ * @param run The run's number.
+ * @param from Byte offset to start at (default: the last `maxBytes`).
+ * @param maxBytes Most bytes to read.
+ * @param strip Remove terminal escape sequences.
+ * @returns The text and where it starts and ends.
+ */
+export async function readRunLog(
+  store: QueueStore,
+  home: string,
+  jobId: string,
+  run: number,
+  from?: number,
+  maxBytes = LOG_TAIL_BYTES,
+  strip = true,
+): Promise<LogTail> {
+  const path = await runLogPath(home, jobId, run);
+  if (path !== undefined || !store.keepsLogs) return await readLog(path, from, maxBytes, strip);
+  const stored = await store.readLog(jobId, run, from ?? 0);
+  if (stored === undefined) return { text: "", start: 0, end: from ?? 0, exists: false };
+  const size = stored.start + stored.data.length;
+  const start = Math.min(size, Math.max(stored.start, from ?? size - maxBytes));
+  const bytes = stored.data.subarray(start - stored.start, start - stored.start + maxBytes);
+  // The start is cut when the tail was asked for, or when older output is no longer kept.
+  return tailOf(bytes, start, start > (from ?? 0), strip);
+}
+
+/** Text from bytes read at `start`: cut at complete UTF-8 characters at both ends. */
+function tailOf(bytes: Uint8Array, start: number, cutStart: boolean, strip: boolean): LogTail {
+  // Cut at the last complete UTF-8 character: the rest comes with the next read.
+  const end = start + completeUtf8Length(bytes);
+  let chunk = bytes.subarray(0, end - start);
+  // A cut start may fall inside a character: skip its continuation bytes.
+  if (cutStart) {
+    let skip = 0;
+    while (skip < chunk.length && (chunk[skip]! & 0xc0) === 0x80) skip++;
+    chunk = chunk.subarray(skip);
+    start += skip;
+  }
+  const text = new TextDecoder().decode(chunk);
+  return { text: strip ? stripTerminalEscapes(text) : text, start, end, exists: true };
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { QueueStore } from "../queue/mod.ts";
 import type { LiveHub } from "./live_hub.ts";
 import { sseMessage } from "./live_hub.ts";
-import { readLog, runLogPath } from "./log_file.ts";
+import { readRunLog } from "./log_file.ts";
 
 /** What the stream needs. */
 export interface LogStreamOptions {
@@ -43,7 +43,6 @@ export function logStreamResponse(options: LogStreamOptions): Response {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopListening = () => {};
   let untrack = () => {};
-  let path: string | undefined;
 
   const checkRun = async () => {
     try {
@@ -79,8 +78,7 @@ export function logStreamResponse(options: LogStreamOptions): Response {
           const ended = finished;
           let more = false;
           if ((controller.desiredSize ?? 1) > 0) {
-            path ??= await runLogPath(home, jobId, run);
-            const chunk = await readLog(path, offset, CHUNK_BYTES);
+            const chunk = await readRunLog(store, home, jobId, run, offset, CHUNK_BYTES);
             if (closed) return;
             if (chunk.end > offset) {
               offset = chunk.end;

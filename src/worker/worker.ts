@@ -9,6 +9,7 @@ import { attemptLogPath } from "../home/layout.ts";
 import { sleep } from "../platform/timers.ts";
 import type { Claim, QueueStore, StopMode } from "../queue/mod.ts";
 import { executeJob, type ExecutionResult } from "./executor.ts";
+import { LogShipper } from "./log_shipper.ts";
 import { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
 import { killOrphanedRun } from "./orphans.ts";
 import { Wakeup } from "./wakeup.ts";
@@ -158,6 +159,9 @@ export class Worker {
     const abort = new AbortController();
     this.#running = { claim, abort };
     log(`job ${job.id} run ${job.runs} (attempt ${job.attempts}) started: ${job.command}`);
+    const logPath = attemptLogPath(home, job.id, job.runs);
+    const shipper = new LogShipper(store, job.id, job.runs, logPath, log);
+    shipper.start();
     let result: ExecutionResult;
     try {
       result = await executeJob({
@@ -169,7 +173,7 @@ export class Worker {
         cwd: job.cwd,
         env: job.env,
         timeout: job.timeout,
-        logPath: attemptLogPath(home, job.id, job.runs),
+        logPath,
         signal: abort.signal,
         ...(this.#options.killGraceMs === undefined
           ? {}
@@ -187,6 +191,7 @@ export class Worker {
       };
     } finally {
       this.#running = undefined;
+      await shipper.finish();
     }
     if (result.aborted) {
       if (this.#lost) {

@@ -7,7 +7,7 @@
 import { NotFoundError } from "../../errors.ts";
 import { type Attempt, isTerminal, type Job, type QueueStore } from "../../queue/mod.ts";
 import { type Html, html, type HtmlValue } from "../html.ts";
-import { LOG_TAIL_BYTES, readLog, runLogPath } from "../log_file.ts";
+import { LOG_TAIL_BYTES, readRunLog } from "../log_file.ts";
 import {
   actionForm,
   badge,
@@ -107,6 +107,7 @@ export function shownRun(job: Job, url: URL): number | undefined {
 }
 
 async function outputPanel(
+  store: QueueStore,
   home: string,
   job: Job,
   run: number | undefined,
@@ -124,7 +125,7 @@ async function outputPanel(
   }
   const attempt = job.history.find((a) => a.attempt === run)!;
   const live = attempt.outcome === null && job.state === "processing";
-  const tail = await readLog(await runLogPath(home, job.id, run));
+  const tail = await readRunLog(store, home, job.id, run);
   const stream = live ? `${jobPath(job.id)}/log/stream?run=${run}&offset=${tail.end}` : undefined;
   const runs = job.history.length > 1
     ? html`<span class="runs">${
@@ -285,7 +286,7 @@ ${
       run,
       page,
     )}</div>
-    ${await outputPanel(home, job, run, pinned)}
+    ${await outputPanel(store, home, job, run, pinned)}
   `;
   return { title: `Job ${job.id}`, section: "jobs", body };
 }
