@@ -40,6 +40,12 @@ export class CorruptJournalError extends QueueError {
  */
 export class FatalStorageError extends QueueError {}
 
+/**
+ * The store cannot be reached now (a database down or unreachable, after retrying a while). Worth
+ * trying again later: a worker keeps its settles and waits. Exit code 1.
+ */
+export class StoreUnavailableError extends QueueError {}
+
 /** `wait` ran out of time: exit code 124, like timeout(1). */
 export class WaitTimeoutError extends QueueError {
   override readonly exitCode: number = 124;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { QueueError, ValidationError } from "../errors.ts";
+import { QueueError, StoreUnavailableError, ValidationError } from "../errors.ts";
 
 import type postgres from "npm:postgres@3.4.9";
 
@@ -142,7 +142,10 @@ export function describeDatabaseError(error: unknown, address: DatabaseAddress):
     code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" ||
     code === "CONNECT_TIMEOUT" || code === "ETIMEDOUT" || code === "EAI_AGAIN"
   ) {
-    return new QueueError(`Cannot reach PostgreSQL at ${where}: ${message}`);
+    return new StoreUnavailableError(`Cannot reach PostgreSQL at ${where}: ${message}`);
+  }
+  if (isConnectionError(error)) {
+    return new StoreUnavailableError(`Lost the connection to PostgreSQL at ${where}: ${message}`);
   }
   return new QueueError(`PostgreSQL at ${where}: ${message}`, { cause: error });
 }

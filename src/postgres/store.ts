@@ -9,7 +9,7 @@
  * @module
  */
 
-import { NotFoundError, QueueError, ValidationError } from "../errors.ts";
+import { NotFoundError, QueueError, StoreUnavailableError, ValidationError } from "../errors.ts";
 import { ulidFactory } from "../platform/ulid.ts";
 import { sleep } from "../platform/timers.ts";
 import { planCancel, planRetry } from "../queue/cancel_retry.ts";
@@ -156,13 +156,18 @@ export class PostgresQueueStore implements QueueStore {
    * Runs `body` in a transaction (under the workflow lock if asked), again after a deadlock or a
    * lost connection (said once), and turns driver errors into one-line queuectl errors.
    */
-  async #tx<T>(body: (tx: TransactionSql) => Promise<T>, workflow = false): Promise<T> {
+  async #tx<T>(
+    body: (tx: TransactionSql, afterLostConnection: boolean) => Promise<T>,
+    workflow = false,
+  ): Promise<T> {
     const deadline = Date.now() + RECONNECT_FOR_MS;
+    // Once a connection broke during an attempt, that attempt may have committed unseen.
+    let lost = false;
     for (let attempt = 1;; attempt++) {
       try {
         const result = await this.#sql.begin(async (tx) => {
           if (workflow) await tx`SELECT pg_advisory_xact_lock(${WORKFLOW_LOCK})`;
-          return await body(tx);
+          return await body(tx, lost);
         });
         if (this.#disconnected) {
           this.#disconnected = false;
@@ -178,6 +183,7 @@ export class PostgresQueueStore implements QueueStore {
         const code = (error as { code?: string }).code;
         if ((code === "40P01" || code === "40001") && attempt < 10) continue;
         if (isConnectionError(error) && Date.now() < deadline) {
+          lost = true;
           if (!this.#disconnected) {
             this.#disconnected = true;
             this.#warn(`lost the connection to PostgreSQL at ${this.#where()}; retrying`);
@@ -240,7 +246,30 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async claimNext(workerId: string): Promise<Claim | null> {
-    return await this.#tx(async (tx) => {
+    try {
+      const claim = await this.#claimNext(workerId);
+      this.#unsureClaims.delete(workerId);
+      return claim;
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) this.#unsureClaims.add(workerId);
+      throw error;
+    }
+  }
+
+  async #claimNext(workerId: string): Promise<Claim | null> {
+    return await this.#tx(async (tx, afterLostConnection) => {
+      if (afterLostConnection || this.#unsureClaims.has(workerId)) {
+        // The claim that went before may have committed with its reply lost: a worker asks for
+        // a claim only when it holds none, so a job processing under its id is that claim.
+        const [mine] = await tx.unsafe(
+          `SELECT * FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1 LIMIT 1`,
+          [workerId],
+        );
+        if (mine) {
+          const job = jobFromRow(mine);
+          return { job: jobView(job), lease: job.lease!, workerId };
+        }
+      }
       const [row] = await tx.unsafe(`SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
       const worker = row ? workerFromRow(row) : undefined;
       if (worker && worker.status !== "running") return null;
@@ -967,6 +996,9 @@ export class PostgresQueueStore implements QueueStore {
     };
   }
 
+  readonly sharedAcrossHosts = true;
+  /** Workers whose last claim failed with the connection: it may have committed unseen. */
+  #unsureClaims = new Set<string>();
   readonly keepsLogs = true;
 
   async appendLog(jobId: string, run: number, offset: number, data: Uint8Array): Promise<void> {

@@ -666,6 +666,9 @@ export class JournalQueueStore implements QueueStore {
     return watchJournalFile(this.#journal.home, onChange);
   }
 
+  /** One machine's: every worker is also judged by its pid, which outlives a slow disk. */
+  readonly sharedAcrossHosts = false;
+
   /** The journal keeps no output: each run's log file in the home is its output. */
   readonly keepsLogs = false;
 

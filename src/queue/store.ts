@@ -243,6 +243,11 @@ export interface QueueStore {
    */
   watch(onChange: () => void): { close(): void };
   /**
+   * Whether workers on other machines may share this store (and be judged by heartbeat alone): a
+   * worker that cannot heartbeat must then stop its running job before others presume it dead.
+   */
+  readonly sharedAcrossHosts: boolean;
+  /**
    * Whether the store itself keeps runs' output (the last {@linkcode LOG_BYTES_KEPT} bytes), so
    * that `logs` works from machines other than the worker's. The journal does not: a run's log
    * file in the queue home is its output.

@@ -47,6 +47,14 @@ export const DEFAULT_KILL_GRACE_MS = 5000;
 export const OUTPUT_TAIL_BYTES = 512;
 
 /**
+ * Why a run is aborted, as its abort signal's reason; `graceMs` overrides the time between
+ * SIGTERM and SIGKILL (a worker that must stop a job before a deadline).
+ */
+export class AbortRun {
+  constructor(readonly why: string, readonly graceMs?: number) {}
+}
+
+/**
  * The line the job's shell runs before the command: send both streams to the log file, which the
  * worker created owner-only beforehand. The command follows on the next line, so it runs exactly
  * as `sh -c <command>` would, in the same shell, with the worker's umask (the user's).
@@ -115,9 +123,11 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
   let aborted = false;
   const grace = request.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const timers: LongTimer[] = [];
-  const terminate = () => {
+  const terminate = (graceMs = grace) => {
     killProcessGroup(child.pid, "SIGTERM");
-    timers.push(setLongTimeout(() => killProcessGroup(child.pid, "SIGKILL"), clampTimerMs(grace)));
+    timers.push(
+      setLongTimeout(() => killProcessGroup(child.pid, "SIGKILL"), clampTimerMs(graceMs)),
+    );
   };
   if (request.timeout !== null && request.timeout > 0) {
     timers.push(setLongTimeout(() => {
@@ -127,7 +137,8 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
   }
   const onAbort = () => {
     aborted = true;
-    terminate();
+    const reason: unknown = request.signal?.reason;
+    terminate(reason instanceof AbortRun && reason.graceMs !== undefined ? reason.graceMs : grace);
   };
   if (request.signal?.aborted) onAbort();
   else request.signal?.addEventListener("abort", onAbort, { once: true });

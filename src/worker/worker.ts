@@ -4,11 +4,11 @@
  * @module
  */
 
-import { FatalStorageError } from "../errors.ts";
+import { FatalStorageError, StoreUnavailableError } from "../errors.ts";
 import { attemptLogPath } from "../home/layout.ts";
 import { sleep } from "../platform/timers.ts";
 import type { Claim, QueueStore, StopMode } from "../queue/mod.ts";
-import { executeJob, type ExecutionResult } from "./executor.ts";
+import { AbortRun, DEFAULT_KILL_GRACE_MS, executeJob, type ExecutionResult } from "./executor.ts";
 import { LogShipper } from "./log_shipper.ts";
 import { hostName, localLivenessProbe, processStartTime } from "./liveness.ts";
 import { killOrphanedRun } from "./orphans.ts";
@@ -27,8 +27,15 @@ export interface WorkerOptions {
   queues?: string[];
 }
 
-/** Why a run is aborted: the worker stops now, or the job was canceled. */
+/** Why a run is aborted: the worker stops now, or the job was canceled, or fenced (below). */
 const CANCELED = "canceled";
+/**
+ * A worker whose heartbeats have not reached a store shared across hosts for this part of
+ * `stall_timeout` kills its running job: others judge it by heartbeat alone, and must not rerun
+ * the job while it still runs here. The kill takes at most a sixth more.
+ */
+const FENCE_AFTER = 2 / 3;
+const FENCED = "fenced";
 const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 100;
 /** Tries to record a run's end before giving up on it (and on the journal). */
@@ -46,6 +53,11 @@ export class Worker {
   #ticking = false;
   #checkingCancel = false;
   #probe = localLivenessProbe();
+  /** When the last heartbeat that reached the store was sent. */
+  #lastBeat = Date.now();
+  #stallMs = 30_000;
+  /** The last problem said in the log, so that a long outage is said once, not every second. */
+  #problem: string | undefined;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -72,13 +84,7 @@ export class Worker {
    */
   async run(): Promise<void> {
     const { store, id, log } = this.#options;
-    await store.registerWorker({
-      id,
-      pid: Deno.pid,
-      host: hostName(),
-      pstart: (await processStartTime(Deno.pid)) ?? null,
-      ...(this.#options.queues ? { queues: this.#options.queues } : {}),
-    });
+    await this.#register();
     log(`worker ${id} started (pid ${Deno.pid})`);
     // A journal change wakes an idle worker, and makes a busy one look for a cancel of its job.
     const watcher = store.watch(() => {
@@ -88,6 +94,10 @@ export class Worker {
     const config = await store.getConfig();
     const tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, config.stall_timeout * 1000 / 3));
     const ticker = setInterval(() => this.#tick(), tickMs);
+    this.#stallMs = config.stall_timeout * 1000;
+    const fence = store.sharedAcrossHosts
+      ? setInterval(() => this.#checkFence(), Math.min(250, tickMs))
+      : undefined;
     let failed = false;
     try {
       // A recovery that fails (another process's run that cannot be recorded now) must not keep
@@ -98,6 +108,7 @@ export class Worker {
         try {
           let claim = await store.claimNext(id);
           failures = 0;
+          this.#solved();
           if (!claim) await this.#idle();
           // Settling a run and claiming the next job is one journal write: one fsync per job.
           while (claim) claim = await this.#runClaim(claim);
@@ -109,12 +120,24 @@ export class Worker {
             throw error;
           }
           const pauseMs = Math.min(MAX_RETRY_PAUSE_MS, 500 * 2 ** failures++);
-          log(`worker: ${messageOf(error)}; trying again in ${pauseMs} ms`);
+          this.#say(
+            `worker: ${messageOf(error)}; trying again (every ${pauseMs / 1000} s at most)`,
+          );
           await this.#wakeup.sleep(pauseMs);
+        }
+        if (this.#lost && store.sharedAcrossHosts && this.#stopMode === null) {
+          // Presumed dead while the store was out of reach: its jobs were recovered (and fenced
+          // off). The process is fine: it joins again, and keeps the pool its size.
+          log(`worker ${id} was presumed dead while it could not reach the store; joining again`);
+          await this.#register().then(() => (this.#lost = false), (error) => {
+            this.#say(`worker: cannot join again: ${messageOf(error)}`);
+            return this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
+          });
         }
       }
     } finally {
       clearInterval(ticker);
+      clearInterval(fence);
       watcher.close();
       while (this.#ticking) await sleep(10);
       // The exit also recovers any claim this worker could not settle. If even that cannot be
@@ -131,6 +154,51 @@ export class Worker {
         ? `worker ${id} was presumed dead by another process; exiting`
         : `worker ${id} stopped`,
     );
+  }
+
+  async #register(): Promise<void> {
+    const { store, id } = this.#options;
+    const sent = Date.now();
+    await store.registerWorker({
+      id,
+      pid: Deno.pid,
+      host: hostName(),
+      pstart: (await processStartTime(Deno.pid)) ?? null,
+      ...(this.#options.queues ? { queues: this.#options.queues } : {}),
+    });
+    this.#lastBeat = sent;
+  }
+
+  /** Says a problem in the log unless it is the one said last. */
+  #say(line: string): void {
+    if (line === this.#problem) return;
+    this.#problem = line;
+    this.#options.log(line);
+  }
+
+  /** A store operation worked: the next problem is said again, and the end of this one. */
+  #solved(): void {
+    if (this.#problem === undefined) return;
+    this.#problem = undefined;
+    this.#options.log("worker: the store answers again");
+  }
+
+  /**
+   * Kills the running job once heartbeats have not reached a shared store for a while, before
+   * others presume this worker dead and run the job again elsewhere.
+   */
+  #checkFence(): void {
+    const running = this.#running;
+    if (!running || running.abort.signal.aborted) return;
+    const silentMs = Date.now() - this.#lastBeat;
+    if (silentMs < this.#stallMs * FENCE_AFTER) return;
+    const grace = Math.min(this.#options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, this.#stallMs / 6);
+    this.#options.log(
+      `job ${running.claim.job.id}: no heartbeat reached the store for ${
+        Math.round(silentMs / 1000)
+      } s; killing it before this worker is presumed dead (the job will run again)`,
+    );
+    running.abort.abort(new AbortRun(FENCED, grace));
   }
 
   async #idle(): Promise<void> {
@@ -198,6 +266,14 @@ export class Worker {
         log(`job ${job.id} killed: this worker was presumed dead`);
         return null;
       }
+      if (abort.signal.reason instanceof AbortRun && abort.signal.reason.why === FENCED) {
+        // Counted, like any interrupted run; ignored if another worker took the job over.
+        const released = await this.#whenStoreAnswers(() =>
+          store.release(claim, "its worker lost contact with the store and killed it")
+        );
+        log(`job ${job.id} killed and ${released ? "released" : "already taken over"}`);
+        return null;
+      }
       if (abort.signal.reason === CANCELED) {
         const { outcome } = await this.#settle(claim, { ...result, canceled: true }, false);
         log(`job ${job.id} run ${job.runs} ${outcome}: killed because it was canceled`);
@@ -235,6 +311,16 @@ export class Worker {
           ? await store.settleAndClaimNext(claim, result)
           : { outcome: await store.settle(claim, result), next: null };
       } catch (error) {
+        if (error instanceof StoreUnavailableError && !this.#lost) {
+          // A shared store down (a database restart): the run's end waits for it, fenced by its
+          // lease if another worker took the job over meanwhile.
+          this.#say(
+            `job ${claim.job.id}: ${messageOf(error)}; its end is recorded once it is back`,
+          );
+          attempt--;
+          await this.#wakeup.sleep(Math.min(MAX_RETRY_PAUSE_MS, 1000));
+          continue;
+        }
         if (error instanceof FatalStorageError || attempt >= SETTLE_TRIES) {
           const reason = `the worker could not record how the run ended: ${messageOf(error)}`;
           log(`job ${claim.job.id}: ${reason}`);
@@ -259,7 +345,9 @@ export class Worker {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
+      const sent = Date.now();
       const self = await this.#options.store.heartbeat(this.#options.id);
+      this.#lastBeat = sent;
       if (self?.status === "lost") {
         this.#lost = true;
         this.#running?.abort.abort();
@@ -274,9 +362,24 @@ export class Worker {
       for (const id of fired) this.#options.log(`schedule tick: enqueued ${id}`);
       if (fired.length > 0) this.#wakeup.notify();
     } catch (error) {
-      this.#options.log(`worker tick failed: ${messageOf(error)}`);
+      this.#say(`worker tick failed: ${messageOf(error)}`);
     } finally {
       this.#ticking = false;
+    }
+  }
+
+  /** Runs `operation`, again and again while the store is unavailable. */
+  async #whenStoreAnswers<T>(operation: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const result = await operation();
+        this.#solved();
+        return result;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        this.#say(`worker: ${messageOf(error)}; waiting for it`);
+        await sleep(1000);
+      }
     }
   }
 
