@@ -32,6 +32,11 @@ Example:
         bytes_after: report.bytesAfter,
         records: report.records,
       });
+    } else if (context.storeUrl !== undefined) {
+      // PostgreSQL: completed jobs past retention are deleted, with their output; the rest stays.
+      context.out.line(
+        `compacted: completed jobs past retention removed, ${report.records} job(s) kept`,
+      );
     } else {
       context.out.line(
         `journal compacted: ${formatBytes(report.bytesBefore)} -> ${

@@ -57,6 +57,9 @@ Examples:
   options: { repair: { type: "boolean", help: "cut the journal at its first bad record" } },
   positionals: [0, 0],
   async run(context, _args, options) {
+    if (context.storeUrl !== undefined) {
+      return await diagnoseDatabase(context, options.repair === true);
+    }
     let refusal: UntrustedHomeError | undefined;
     try {
       await context.withStore(() => Promise.resolve()); // creates the home and journal if missing
@@ -112,3 +115,43 @@ Examples:
     return after.problems.length === 0 ? 0 : 1;
   },
 };
+
+/**
+ * `doctor` with `--store`: the database reachable, its schema current, no run held by a worker
+ * that is gone. PostgreSQL keeps its own integrity: `--repair` has nothing to cut.
+ */
+async function diagnoseDatabase(context: CommandContext, repair: boolean): Promise<number> {
+  return await context.withStore(async (store) => {
+    const { PostgresQueueStore } = await import("../postgres/store.ts");
+    if (!(store instanceof PostgresQueueStore)) throw new Error("doctor: not a PostgreSQL store");
+    const report = await store.diagnose();
+    if (context.json) {
+      context.out.json({
+        store: `postgresql://${report.where}`,
+        schema_version: report.schemaVersion,
+        jobs: report.jobs,
+        problems: report.problems,
+        warnings: report.warnings,
+      });
+    } else {
+      const out = context.out;
+      const { total, ...states } = report.jobs;
+      out.line(`store       PostgreSQL at ${report.where}`);
+      out.line(`schema      version ${report.schemaVersion}`);
+      out.line(
+        `jobs        ${total} (${Object.entries(states).map(([s, n]) => `${n} ${s}`).join(", ")})`,
+      );
+      for (const problem of report.problems) {
+        out.line(`${out.paint("red", "problem")}     ${problem}`);
+      }
+      for (const warning of report.warnings) {
+        out.line(`${out.paint("yellow", "warning")}     ${warning}`);
+      }
+      if (report.problems.length === 0) {
+        out.line(`${out.paint("green", "ok")}          database verified`);
+      }
+      if (repair) out.line("nothing to repair: PostgreSQL keeps its own integrity");
+    }
+    return report.problems.length === 0 ? 0 : 1;
+  });
+}

@@ -84,7 +84,7 @@ import {
   type TransactionSql,
 } from "./driver.ts";
 import { jobFromRow, scheduleFromRow, workerFromRow } from "./rows.ts";
-import { migrate, SCHEMA } from "./schema.ts";
+import { migrate, MIGRATIONS, SCHEMA } from "./schema.ts";
 import { applyRecords, loadSlice } from "./slice.ts";
 
 const newJobId = ulidFactory();
@@ -994,6 +994,48 @@ export class PostgresQueueStore implements QueueStore {
         unlisten?.().catch(() => {});
       },
     };
+  }
+
+  /**
+   * What `doctor` says of a PostgreSQL store: where it is, its schema's version, and runs that
+   * look held by no live worker (recovery will take them up once their heartbeat is old).
+   * @returns The findings; `problems` is empty when all is well.
+   */
+  async diagnose(): Promise<{
+    where: string;
+    schemaVersion: number;
+    jobs: JobCounts;
+    problems: string[];
+    warnings: string[];
+  }> {
+    return await this.#read(async (sql) => {
+      const { version } = first(await sql.unsafe(`SELECT version FROM ${SCHEMA}.meta`));
+      const problems: string[] = [];
+      const warnings: string[] = [];
+      if (Number(version) !== MIGRATIONS.length) {
+        problems.push(`schema version ${version}, this queuectl expects ${MIGRATIONS.length}`);
+      }
+      const orphans = await sql.unsafe(
+        `SELECT j.id, j.worker_id FROM ${SCHEMA}.jobs j
+           LEFT JOIN ${SCHEMA}.workers w ON w.id = j.worker_id
+          WHERE j.state = 'processing'
+            AND (w.id IS NULL OR w.status NOT IN ('running', 'stopping') OR j.lease IS NULL)
+          LIMIT 20`,
+      );
+      for (const row of orphans) {
+        warnings.push(
+          `job ${row.id} is processing under worker ${row.worker_id}, which is not running: ` +
+            `the next worker's recovery takes it up`,
+        );
+      }
+      return {
+        where: this.#where(),
+        schemaVersion: Number(version),
+        jobs: await this.countJobs(),
+        problems,
+        warnings,
+      };
+    });
   }
 
   readonly sharedAcrossHosts = true;
