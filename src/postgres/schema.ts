@@ -16,8 +16,9 @@ const MIGRATION_LOCK = 0x51_75_65_75; // "Queu"
  * The migrations, oldest first. Never edit one that has shipped: add another.
  *
  * A job is one row; `ord` is its enqueue order and leases come from the `seq` sequence, so both
- * only grow. The claim index covers the claim order (priority, due, FIFO) of claimable jobs per
- * queue; the partial unique index on `unique_key` holds while a job is not finished. A run's
+ * only grow. The claim indexes cover the claim order (priority, due, FIFO) of claimable jobs, per
+ * queue (a worker of one queue) and across queues (a worker of every queue), so that a claim reads
+ * one index entry however many jobs wait; `jobs_due` finds when the next one is due; the partial unique index on `unique_key` holds while a job is not finished. A run's
  * output is kept as the chunks its worker sent while it ran (`start` is the chunk's first byte in
  * the whole output), the oldest dropped past 1 MiB.
  */
@@ -56,6 +57,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX jobs_claim ON ${SCHEMA}.jobs (queue, priority DESC, due_at, ord)
     WHERE state IN ('pending', 'failed');
+  CREATE INDEX jobs_claim_any ON ${SCHEMA}.jobs (priority DESC, due_at, ord)
+    WHERE state IN ('pending', 'failed');
+  CREATE INDEX jobs_due ON ${SCHEMA}.jobs (due_at) WHERE state IN ('pending', 'failed');
   CREATE INDEX jobs_state_ord ON ${SCHEMA}.jobs (state, ord DESC);
   CREATE INDEX jobs_ord ON ${SCHEMA}.jobs (ord DESC);
   CREATE INDEX jobs_depends_on ON ${SCHEMA}.jobs USING gin (depends_on);

@@ -95,6 +95,25 @@ const CHANNEL = "queuectl";
 /** Longest a lost connection is retried before an operation gives up. */
 const RECONNECT_FOR_MS = 60_000;
 
+/**
+ * The claim: the first claimable job in claim order (priority, due, FIFO), skipping rows another
+ * claim holds. Each reads one entry of a claim index however many jobs wait: `jobs_claim_any` for
+ * a worker of every queue, `jobs_claim` for a worker of one. `$1` now, `$2` queues not to claim from
+ * (paused, or at their cap), `$3` the queue or queues the worker serves.
+ */
+export const CLAIM_SQL = {
+  any: `SELECT * FROM ${SCHEMA}.jobs
+    WHERE state IN ('pending', 'failed') AND due_at <= $1 AND NOT (queue = ANY($2))
+    ORDER BY priority DESC, due_at, ord LIMIT 1 FOR UPDATE SKIP LOCKED`,
+  one: `SELECT * FROM ${SCHEMA}.jobs
+    WHERE state IN ('pending', 'failed') AND due_at <= $1 AND NOT (queue = ANY($2)) AND queue = $3
+    ORDER BY priority DESC, due_at, ord LIMIT 1 FOR UPDATE SKIP LOCKED`,
+  some: `SELECT * FROM ${SCHEMA}.jobs
+    WHERE state IN ('pending', 'failed') AND due_at <= $1 AND NOT (queue = ANY($2))
+      AND queue = ANY($3)
+    ORDER BY priority DESC, due_at, ord LIMIT 1 FOR UPDATE SKIP LOCKED`,
+} as const;
+
 /** Options of {@linkcode PostgresQueueStore.open}. */
 export interface PostgresStoreOptions {
   /** Clock in epoch milliseconds; tests pass a fake one. */
@@ -298,19 +317,10 @@ export class PostgresQueueStore implements QueueStore {
       }
       const now = this.#at();
       const [candidate] = served === null
-        ? await tx.unsafe(
-          `SELECT * FROM ${SCHEMA}.jobs
-           WHERE state IN ('pending', 'failed') AND due_at <= $1 AND NOT (queue = ANY($2))
-           ORDER BY priority DESC, due_at, ord LIMIT 1 FOR UPDATE SKIP LOCKED`,
-          [now, excluded],
-        )
-        : await tx.unsafe(
-          `SELECT * FROM ${SCHEMA}.jobs
-           WHERE state IN ('pending', 'failed') AND due_at <= $1 AND queue = ANY($2)
-             AND NOT (queue = ANY($3))
-           ORDER BY priority DESC, due_at, ord LIMIT 1 FOR UPDATE SKIP LOCKED`,
-          [now, served, excluded],
-        );
+        ? await tx.unsafe(CLAIM_SQL.any, [now, excluded])
+        : served.length === 1
+        ? await tx.unsafe(CLAIM_SQL.one, [now, excluded, served[0]!])
+        : await tx.unsafe(CLAIM_SQL.some, [now, excluded, served]);
       if (!candidate) return null;
       const state = await loadSlice(tx, { workers: [workerId] });
       const job = jobFromRow(candidate);
@@ -717,10 +727,11 @@ export class PostgresQueueStore implements QueueStore {
         : await sql.unsafe(`SELECT queues FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
       const served = (worker?.queues as string[] | null | undefined) ?? null;
       return await sql.unsafe(
-        `SELECT min(due_at) AS due FROM ${SCHEMA}.jobs j
+        `SELECT due_at AS due FROM ${SCHEMA}.jobs j
          WHERE state IN ('pending', 'failed') AND due_at > $1
            AND ($2::text[] IS NULL OR queue = ANY($2))
-           AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.queues q WHERE q.name = j.queue AND q.paused)`,
+           AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.queues q WHERE q.name = j.queue AND q.paused)
+         ORDER BY due_at LIMIT 1`,
         [this.#at(), served],
       );
     });
