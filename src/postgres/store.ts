@@ -135,6 +135,12 @@ export class PostgresQueueStore implements QueueStore {
   #warn: (message: string) => void;
   #crons = new CronCache();
   #disconnected = false;
+  /** Workers whose last claim failed with the connection: it may have committed unseen. */
+  #unsureClaims = new Set<string>();
+  /** Workers on many machines share it. */
+  readonly sharedAcrossHosts = true;
+  /** Runs' output is kept in the database (`log_chunks`), its last 1 MiB. */
+  readonly keepsLogs = true;
 
   private constructor(sql: Sql, address: DatabaseAddress, options: PostgresStoreOptions) {
     this.#sql = sql;
@@ -1049,10 +1055,6 @@ export class PostgresQueueStore implements QueueStore {
     });
   }
 
-  readonly sharedAcrossHosts = true;
-  /** Workers whose last claim failed with the connection: it may have committed unseen. */
-  #unsureClaims = new Set<string>();
-  readonly keepsLogs = true;
 
   async appendLog(jobId: string, run: number, offset: number, data: Uint8Array): Promise<void> {
     if (data.length === 0) return;
