@@ -78,6 +78,9 @@ export function redact(url: string): string {
 
 let loading: Promise<typeof postgres> | undefined;
 
+/** How long the server lets a session sit idle inside a transaction before it ends it. */
+export const IDLE_IN_TRANSACTION_MS = 5000;
+
 /**
  * Opens a pool to the database (the driver is loaded here, on first use).
  * Requires `--allow-net` to the database's host and port.
@@ -117,6 +120,10 @@ export async function connect(
     ...given("target_session_attrs", null),
     onnotice: () => {},
     transform: { undefined: null },
+    // A client frozen inside a transaction (SIGSTOP, a paused VM, a cut network) must not hold
+    // its locks for long: every machine's recovery, enqueues and cancels would wait on them. No
+    // transaction of queuectl idles between its statements for more than milliseconds.
+    connection: { idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS },
   } as never);
 }
 

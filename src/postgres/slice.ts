@@ -30,6 +30,8 @@ export interface SliceSpec {
   keys?: Iterable<string>;
   /** Workers by id, locked. */
   workers?: Iterable<string>;
+  /** Leave out workers whose row another transaction holds (a heartbeat in progress). */
+  skipLockedWorkers?: boolean;
   /** Every worker. */
   allWorkers?: boolean;
   /** Schedules by name, locked (`true`: all of them). */
@@ -127,7 +129,9 @@ export async function loadSlice(tx: TransactionSql, spec: SliceSpec): Promise<Qu
     const rows = spec.allWorkers
       ? await tx.unsafe(`SELECT * FROM ${SCHEMA}.workers ORDER BY id FOR UPDATE`)
       : await tx.unsafe(
-        `SELECT * FROM ${SCHEMA}.workers WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
+        `SELECT * FROM ${SCHEMA}.workers WHERE id = ANY($1) ORDER BY id FOR UPDATE${
+          spec.skipLockedWorkers ? " SKIP LOCKED" : ""
+        }`,
         [workers],
       );
     for (const row of rows) state.workers.set(row.id as string, workerFromRow(row));

@@ -94,6 +94,9 @@ const WORKFLOW_LOCK = 0x51_43_54_4c; // "QCTL"
 const CHANNEL = "queuectl";
 /** Longest a lost connection is retried before an operation gives up. */
 const RECONNECT_FOR_MS = 60_000;
+/** The server's clock, in epoch milliseconds, as a column. */
+const SERVER_MS = "(extract(epoch from clock_timestamp()) * 1000)::float8 AS server_ms";
+const SERVER_MS_SQL = `SELECT ${SERVER_MS}`;
 
 /**
  * The claim: the first claimable job in claim order (priority, due, FIFO), skipping rows another
@@ -116,8 +119,14 @@ export const CLAIM_SQL = {
 
 /** Options of {@linkcode PostgresQueueStore.open}. */
 export interface PostgresStoreOptions {
-  /** Clock in epoch milliseconds; tests pass a fake one. */
+  /** Clock in epoch milliseconds, taken as it is; tests pass a fake one. */
   now?: () => number;
+  /**
+   * This machine's clock (default `Date.now`), when `now` is not given: it is corrected by the
+   * database server's, measured when connecting and with every heartbeat, so that machines whose
+   * clocks disagree still agree on how old a heartbeat is. Tests pass a skewed one.
+   */
+  localClock?: () => number;
   /** Told once when the connection is lost, and again when it is back. */
   onWarning?: (message: string) => void;
   /** Connections in the pool. */
@@ -135,6 +144,10 @@ export class PostgresQueueStore implements QueueStore {
   #warn: (message: string) => void;
   #crons = new CronCache();
   #disconnected = false;
+  /** The machine's clock when it is corrected by the server's (`undefined`: a given clock). */
+  #local: (() => number) | undefined;
+  /** The server's clock minus this machine's, in milliseconds. */
+  #clockOffset = 0;
   /** Workers whose last claim failed with the connection: it may have committed unseen. */
   #unsureClaims = new Set<string>();
   /** Workers on many machines share it. */
@@ -145,7 +158,9 @@ export class PostgresQueueStore implements QueueStore {
   private constructor(sql: Sql, address: DatabaseAddress, options: PostgresStoreOptions) {
     this.#sql = sql;
     this.#address = address;
-    this.#now = options.now ?? Date.now;
+    const local = options.localClock ?? Date.now;
+    this.#local = options.now ? undefined : local;
+    this.#now = options.now ?? (() => local() + this.#clockOffset);
     this.#warn = options.onWarning ?? (() => {});
   }
 
@@ -159,13 +174,20 @@ export class PostgresQueueStore implements QueueStore {
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresQueueStore> {
     const address = parseDatabaseUrl(url);
     const sql = await connect(address, { max: options.maxConnections ?? 4 });
+    let store: PostgresQueueStore;
     try {
       await migrate(sql);
+      store = new PostgresQueueStore(sql, address, options);
+      if (store.#local) {
+        const sent = store.#local();
+        const [row] = await sql.unsafe(SERVER_MS_SQL);
+        store.#syncClock(sent, Number(row!.server_ms));
+      }
     } catch (error) {
       await sql.end({ timeout: 1 }).catch(() => {});
       throw describeDatabaseError(error, address);
     }
-    return new PostgresQueueStore(sql, address, options);
+    return store;
   }
 
   /** The database, for messages. */
@@ -185,40 +207,64 @@ export class PostgresQueueStore implements QueueStore {
     body: (tx: TransactionSql, afterLostConnection: boolean) => Promise<T>,
     workflow = false,
   ): Promise<T> {
+    return await this.#retrying(async (lost) => {
+      for (;;) {
+        try {
+          return await this.#sql.begin(async (tx) => {
+            if (workflow) await tx`SELECT pg_advisory_xact_lock(${WORKFLOW_LOCK})`;
+            return await body(tx, lost);
+          }) as T;
+        } catch (error) {
+          if (!(error instanceof NeedsWorkflowLock) || workflow) throw error;
+          workflow = true; // decided again, under the lock
+        }
+      }
+    });
+  }
+
+  /**
+   * Runs `attempt` again after a deadlock or a lost connection (said once, for up to
+   * {@linkcode RECONNECT_FOR_MS}), and turns driver errors into one-line queuectl errors.
+   * @param attempt Told whether an earlier try lost its connection (it may have committed).
+   */
+  async #retrying<T>(attempt: (afterLostConnection: boolean) => Promise<T>): Promise<T> {
     const deadline = Date.now() + RECONNECT_FOR_MS;
-    // Once a connection broke during an attempt, that attempt may have committed unseen.
+    // Once a connection broke during a try, that try may have committed unseen.
     let lost = false;
-    for (let attempt = 1;; attempt++) {
+    for (let tries = 1;; tries++) {
       try {
-        const result = await this.#sql.begin(async (tx) => {
-          if (workflow) await tx`SELECT pg_advisory_xact_lock(${WORKFLOW_LOCK})`;
-          return await body(tx, lost);
-        });
+        const result = await attempt(lost);
         if (this.#disconnected) {
           this.#disconnected = false;
           this.#warn(`connection to PostgreSQL at ${this.#where()} is back`);
         }
         return result as T;
       } catch (error) {
-        if (error instanceof NeedsWorkflowLock && !workflow) {
-          workflow = true;
-          continue;
-        }
         if (error instanceof QueueError) throw error;
         const code = (error as { code?: string }).code;
-        if ((code === "40P01" || code === "40001") && attempt < 10) continue;
+        if ((code === "40P01" || code === "40001") && tries < 10) continue;
         if (isConnectionError(error) && Date.now() < deadline) {
           lost = true;
           if (!this.#disconnected) {
             this.#disconnected = true;
             this.#warn(`lost the connection to PostgreSQL at ${this.#where()}; retrying`);
           }
-          await sleep(Math.min(5000, 100 * 2 ** Math.min(attempt, 6)));
+          await sleep(Math.min(5000, 100 * 2 ** Math.min(tries, 6)));
           continue;
         }
         throw describeDatabaseError(error, this.#address);
       }
     }
+  }
+
+  /**
+   * Sets the clock offset from the server's time read between `sent` and now (the middle of that
+   * round trip is taken as the instant it was read).
+   */
+  #syncClock(sent: number, serverMs: number): void {
+    if (!this.#local || !Number.isFinite(serverMs)) return;
+    const received = this.#local();
+    this.#clockOffset = serverMs - (sent + received) / 2;
   }
 
   #where(): string {
@@ -435,14 +481,20 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async heartbeat(workerId: string): Promise<WorkerEntry | undefined> {
-    const [row] = await this.#tx((tx) =>
-      tx.unsafe(
+    // One statement, not a transaction: no moment at which a frozen worker holds its row.
+    const sent = this.#local?.() ?? 0;
+    const [row] = await this.#retrying(() =>
+      this.#sql.unsafe(
         `UPDATE ${SCHEMA}.workers SET heartbeat = greatest(heartbeat, $2)
-         WHERE id = $1 AND status IN ('running', 'stopping') RETURNING *`,
+         WHERE id = $1 AND status IN ('running', 'stopping')
+         RETURNING *, ${SERVER_MS}`,
         [workerId, this.#at()],
       )
     );
-    if (row) return workerFromRow(row);
+    if (row) {
+      this.#syncClock(sent, Number(row.server_ms));
+      return workerFromRow(row);
+    }
     const [other] = await this.#sql.unsafe(`SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [
       workerId,
     ]).catch((error) => {
@@ -490,12 +542,16 @@ export class PostgresQueueStore implements QueueStore {
         : undefined;
     };
     const live = (await this.listWorkers()).filter((w) => isLive(w) && w.id !== exceptWorkerId);
-    let suspects = false;
-    for (const worker of live) if ((await lostReason(worker)) !== undefined) suspects = true;
-    if (suspects) {
-      // The verdict under the lock, on fresh rows, recorded before anything is killed.
+    const suspects: string[] = [];
+    for (const worker of live) {
+      if ((await lostReason(worker)) !== undefined) suspects.push(worker.id);
+    }
+    if (suspects.length > 0) {
+      // The verdict under the lock, on fresh rows, recorded before anything is killed. A row
+      // another transaction holds is a heartbeat being written (or a session frozen inside one,
+      // which the server ends soon): judged next time, never waited for.
       report.lostWorkers = await this.#tx(async (tx) => {
-        const state = await loadSlice(tx, { allWorkers: true });
+        const state = await loadSlice(tx, { workers: suspects, skipLockedWorkers: true });
         const at = this.#at();
         const records: QueueRecord[] = [];
         const lost: string[] = [];
@@ -1054,7 +1110,6 @@ export class PostgresQueueStore implements QueueStore {
       };
     });
   }
-
 
   async appendLog(jobId: string, run: number, offset: number, data: Uint8Array): Promise<void> {
     if (data.length === 0) return;

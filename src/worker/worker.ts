@@ -36,6 +36,8 @@ const CANCELED = "canceled";
  */
 const FENCE_AFTER = 2 / 3;
 const FENCED = "fenced";
+/** How often a worker of a shared store looks at how long its heartbeats have been failing. */
+const FENCE_CHECK_MS = 250;
 const MAX_TICK_MS = 1000;
 const MIN_TICK_MS = 100;
 /** Tries to record a run's end before giving up on it (and on the journal). */
@@ -56,6 +58,9 @@ export class Worker {
   /** When the last heartbeat that reached the store was sent. */
   #lastBeat = Date.now();
   #stallMs = 30_000;
+  #lastFenceCheck = Date.now();
+  /** When this process last woke from being frozen. */
+  #resumedAt = 0;
   /** The last problem said in the log, so that a long outage is said once, not every second. */
   #problem: string | undefined;
 
@@ -96,7 +101,7 @@ export class Worker {
     const ticker = setInterval(() => this.#tick(), tickMs);
     this.#stallMs = config.stall_timeout * 1000;
     const fence = store.sharedAcrossHosts
-      ? setInterval(() => this.#checkFence(), Math.min(250, tickMs))
+      ? setInterval(() => this.#checkFence(), FENCE_CHECK_MS)
       : undefined;
     let failed = false;
     try {
@@ -128,7 +133,9 @@ export class Worker {
         if (this.#lost && store.sharedAcrossHosts && this.#stopMode === null) {
           // Presumed dead while the store was out of reach: its jobs were recovered (and fenced
           // off). The process is fine: it joins again, and keeps the pool its size.
-          log(`worker ${id} was presumed dead while it could not reach the store; joining again`);
+          log(
+            `worker ${id} was presumed dead (its heartbeats stopped reaching the store); joining again`,
+          );
           await this.#register().then(() => (this.#lost = false), (error) => {
             this.#say(`worker: cannot join again: ${messageOf(error)}`);
             return this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
@@ -188,9 +195,20 @@ export class Worker {
    * others presume this worker dead and run the job again elsewhere.
    */
   #checkFence(): void {
+    const now = Date.now();
+    const sinceCheck = now - this.#lastFenceCheck;
+    this.#lastFenceCheck = now;
+    if (sinceCheck > FENCE_CHECK_MS * 4 + 1000) {
+      // This process was frozen (SIGSTOP, a suspended machine): its heartbeat is late because it
+      // did not run, not because the store is out of reach. Ask the store first, at once: it
+      // says whether this worker was presumed dead meanwhile.
+      this.#resumedAt = now;
+      void this.#tick();
+    }
     const running = this.#running;
     if (!running || running.abort.signal.aborted) return;
-    const silentMs = Date.now() - this.#lastBeat;
+    if (now - this.#resumedAt < Math.min(1000, this.#stallMs / 6)) return;
+    const silentMs = now - this.#lastBeat;
     if (silentMs < this.#stallMs * FENCE_AFTER) return;
     const grace = Math.min(this.#options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, this.#stallMs / 6);
     this.#options.log(
