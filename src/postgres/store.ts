@@ -94,6 +94,10 @@ const WORKFLOW_LOCK = 0x51_43_54_4c; // "QCTL"
 const CHANNEL = "queuectl";
 /** Longest a lost connection is retried before an operation gives up. */
 const RECONNECT_FOR_MS = 60_000;
+/** Errors of a server that is restarting: admin shutdown, crash shutdown, starting up. */
+const RESTARTING = new Set(["57P01", "57P02", "57P03"]);
+/** How long opening the store waits for a restarting server. */
+const RESTART_WAIT_MS = 15_000;
 /** The server's clock, in epoch milliseconds, as a column. */
 const SERVER_MS = "(extract(epoch from clock_timestamp()) * 1000)::float8 AS server_ms";
 const SERVER_MS_SQL = `SELECT ${SERVER_MS}`;
@@ -176,7 +180,19 @@ export class PostgresQueueStore implements QueueStore {
     const sql = await connect(address, { max: options.maxConnections ?? 4 });
     let store: PostgresQueueStore;
     try {
-      await migrate(sql);
+      // A server starting up or shutting down (a restart) is waited for; one that refuses the
+      // connection or does not exist is said at once.
+      const deadline = Date.now() + RESTART_WAIT_MS;
+      for (let tries = 1;; tries++) {
+        try {
+          await migrate(sql);
+          break;
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? "";
+          if (!RESTARTING.has(code) || Date.now() > deadline) throw error;
+          await sleep(Math.min(1000, 100 * 2 ** tries));
+        }
+      }
       store = new PostgresQueueStore(sql, address, options);
       if (store.#local) {
         const sent = store.#local();
