@@ -430,7 +430,7 @@ Written by \`deno task bench\`${
 - Machine: ${machine.stdout.trim()}
 - Runtime: ${denoVersion}
 - queuectl: the installed command (\`deno task install\`), default settings (\`fsync=always\`).
-- PostgreSQL: ${pgServer ? pgServer.description : "none reachable (its rows are skipped)"}.
+- Database (PostgreSQL rows): ${pgServer?.description ?? "none reachable (its rows are skipped)"}.
 
 ${table}
 

@@ -336,7 +336,7 @@ const GRAPHILE_WORKER: BenchRow[] = [
   {
     figure: "graphile-worker, published, different hardware: jobs processed",
     value: "~11,800 jobs/s",
-    baseline: "12-core Ryzen 3900, DB local",
+    baseline: "12-core Ryzen 3900, DB local, 4 x 10 at once",
     ratio: "-",
     target: "-",
     met: "",
@@ -344,7 +344,7 @@ const GRAPHILE_WORKER: BenchRow[] = [
   {
     figure: "graphile-worker, published, different hardware: jobs queued",
     value: "~99,600 jobs/s",
-    baseline: "same machine",
+    baseline: "same test",
     ratio: "-",
     target: "-",
     met: "",
@@ -352,7 +352,7 @@ const GRAPHILE_WORKER: BenchRow[] = [
   {
     figure: "graphile-worker, published, different hardware: add_job to start",
     value: "avg 2.66 ms",
-    baseline: "same machine",
+    baseline: "same test",
     ratio: "-",
     target: "-",
     met: "",
@@ -370,34 +370,37 @@ export function storeBenchNotes(
   server: BenchServer | undefined,
 ): string {
   const { jobs, batch, samples } = options;
-  return `- **PostgreSQL beside the journal**: ${
-    server === undefined
-      ? "no PostgreSQL server answered (`QUEUECTL_BENCH_PG`, default the local test server), so these rows are skipped;"
-      : `${server.description}, on this machine and its cores;`
-  } every PostgreSQL figure on a database of its own (\`CREATE DATABASE\`, then \`DROP DATABASE … WITH
-  (FORCE)\`), every journal figure on a home of its own. Ratio: PostgreSQL over the journal.
-- **claims+settles/s**: the stores alone, no process started for a job: ${jobs} jobs of \`true\` enqueued
-  first (\`store.submit\`, not timed), then 1, 4 or 16 claimer processes (\`scripts/bench_claimer.ts\`),
-  each with its own store as a worker process has, do what a worker's loop does with the run's result
-  made up (exit 0): \`claimNext\`, then \`settleAndClaimNext\` until nothing is left. Timed from the go
-  (every claimer open and registered) to the last claimer's \`done\`; the counts must add up to ${jobs}.
-  Processes rather than async loops in one process: the journal serializes a process's transactions
-  and takes its lock per process, and each worker is a process of its own. With 16 claimers on this
-  machine's cores, the claimers, and for PostgreSQL the server, share the CPU. Journal: default
-  \`fsync=always\` (a settle is durable, a claim is not). PostgreSQL: a claim is one transaction and a
-  settle another.
-- **PostgreSQL batch enqueue** and **pickup latency**: the journal's rows above, with \`--store URL\`
-  (${batch} and ${samples} jobs); the journal column repeats those rows' figures. Each PostgreSQL command
-  runs twice over: the installed \`queuectl\` has no network permission and runs itself again with
-  \`--allow-net\` for the database's host alone; pickup is measured from \`created_at\`, so not
-  affected.
-- **graphile-worker**: not run here; its published perfTest (graphile-worker's
-  \`website/docs/performance.md\`): 20,000 trivial jobs, 4 Node processes each running 10 at once, on a
-  12-core AMD Ryzen 3900 with the database on the same machine: ~11,800 jobs/s processed, ~99,600
-  jobs/s queued, 2.66 ms average from \`add_job\` to the task's start. A later edition of that page
-  gives ~15,600 jobs/s without batching and ~184,000 with it (i9-14900K, 4 x 24). Other hardware,
-  other work per job (a JavaScript function, no process): an order of magnitude, not a ratio.
-`;
+  const where = server === undefined
+    ? "no PostgreSQL server answered (`QUEUECTL_BENCH_PG`, default the local test server), so its figures are skipped"
+    : `${server.description}, on this machine and its cores`;
+  // One line per item: deno fmt wraps the report, but cannot wrap inside a code span.
+  return `- **PostgreSQL beside the journal**: ${where}. Every PostgreSQL figure on a database of
+  its own (\`CREATE DATABASE\`, then \`DROP DATABASE … WITH (FORCE)\`), every journal figure on a
+  home of its own; ratio: PostgreSQL over the journal.
+- **claims+settles/s**: the stores alone, no process started for a job. ${jobs} jobs of \`true\`
+  enqueued first (\`store.submit\`, not timed), then 1, 4 or 16 claimer processes
+  (\`scripts/bench_claimer.ts\`), each with its own store as a worker process has, do what a
+  worker's loop does with the run's result made up (exit 0): \`claimNext\`, then
+  \`settleAndClaimNext\` until nothing is left. Timed from the go (every claimer open and
+  registered) to the last claimer's \`done\`; the counts must add up to ${jobs}. Processes rather
+  than async loops in one process: the journal serializes a process's transactions and its lock is
+  per process, and each worker is a process of its own. 16 claimers (and, for PostgreSQL, the
+  server) share this machine's cores. Journal: default \`fsync=always\` (a settle is durable, a
+  claim is not). PostgreSQL: a claim is one transaction and a settle another, each committed
+  durably.
+- **PostgreSQL batch enqueue** and **PostgreSQL pickup latency**: the journal's rows above (${batch}
+  and ${samples} jobs), with \`--store URL\`; the journal column repeats those rows' figures. The
+  installed \`queuectl\` has no network permission: with \`--store\` each command runs itself
+  again with \`--allow-net\` for the database's host alone, so a command's wall time includes a
+  second start (pickup is measured from \`created_at\`, after it).
+- **graphile-worker**: not run here; the figures its documentation publishes
+  (\`website/docs/performance.md\` in graphile/worker): its perfTest of 20,000 trivial jobs, 4 Node
+  processes each running 10 at once, on a 12-core AMD Ryzen 3900 with the database on the same
+  machine: ~11,800 jobs/s processed, ~99,600 jobs/s queued, 2.66 ms on average from \`add_job\` to
+  the task's start. A later edition of that page gives ~15,600 jobs/s without batching and ~184,000
+  with it (i9-14900K, 4 processes x 24 jobs at once). Other hardware, and other work per job (a
+  JavaScript function in the worker, no run record kept): an order of magnitude, not a ratio.
+`.replace(/\n {2}/g, " ");
 }
 
 /** What `body` measured, or `undefined` (said on stdout) when it failed: one figure, not the run. */
