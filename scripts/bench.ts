@@ -12,6 +12,13 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dashboardBench } from "./bench_dashboard.ts";
+import {
+  type Batch,
+  findServer,
+  type Pickup,
+  storeBench,
+  storeBenchNotes,
+} from "./bench_postgres.ts";
 import { writeSyntheticJournal } from "./synthetic_journal.ts";
 
 const PROJECT = fileURLToPath(new URL("../", import.meta.url));
@@ -95,7 +102,8 @@ await must(
   "install",
 );
 const QUEUECTL = join(root, "bin", "queuectl");
-const env = { PATH: path, NO_COLOR: "1" };
+// QUEUECTL_STORE emptied: the journal's rows measure the journal whatever the caller's environment.
+const env = { PATH: path, NO_COLOR: "1", QUEUECTL_STORE: "" };
 const q = (home: string, ...args: string[]) => run(QUEUECTL, ["--home", home, ...args], env);
 const qs = (home: string, stdin: string, ...args: string[]) =>
   run(QUEUECTL, ["--home", home, ...args], env, stdin);
@@ -259,24 +267,24 @@ for (let i = 0; i < n; i++) {
 }
 
 // 3. Batch enqueue.
-{
-  const home = join(scratch, "batch");
-  const file = join(scratch, "batch.jsonl");
-  await Deno.writeTextFile(
-    file,
-    Array.from({ length: BATCH }, (_, i) => `{"command":"echo ${i}"}`).join("\n") + "\n",
-  );
-  const r = await must(q(home, "enqueue", "--file", file), "batch enqueue");
-  const rate = (BATCH / r.ms) * 1000;
-  row({
-    figure: `batch enqueue, ${BATCH} jobs via --file`,
-    value: `${rate.toFixed(0)} jobs/s`,
-    baseline: `${r.ms.toFixed(0)} ms in all`,
-    ratio: "-",
-    target: ">= 100000/s",
-    met: yes(rate >= 100_000),
-  });
+const batchFile = join(scratch, "batch.jsonl");
+await Deno.writeTextFile(
+  batchFile,
+  Array.from({ length: BATCH }, (_, i) => `{"command":"echo ${i}"}`).join("\n") + "\n",
+);
+async function batchEnqueue(home: string, storeArgs: string[] = []): Promise<Batch> {
+  const r = await must(q(home, ...storeArgs, "enqueue", "--file", batchFile), "batch enqueue");
+  return { rate: (BATCH / r.ms) * 1000, ms: r.ms };
 }
+const journalBatch = await batchEnqueue(join(scratch, "batch"));
+row({
+  figure: `batch enqueue, ${BATCH} jobs via --file`,
+  value: `${journalBatch.rate.toFixed(0)} jobs/s`,
+  baseline: `${journalBatch.ms.toFixed(0)} ms in all`,
+  ratio: "-",
+  target: ">= 100000/s",
+  met: yes(journalBatch.rate >= 100_000),
+});
 
 // 4. Scale: status and list with a big history and many pending jobs, before and after compaction.
 const gnuTime = await which("/usr/bin/time");
@@ -340,36 +348,52 @@ async function timed(home: string, ...args: string[]): Promise<{ ms: number; rss
 }
 
 // 5. Pickup latency: an idle worker, one job at a time; enqueue acknowledged -> job's first instruction.
-{
-  const home = join(scratch, "pickup");
-  await must(q(home, "worker", "start"), "worker start");
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const samples: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const mark = join(scratch, `pickup-${i}`);
-    const enqueued = await must(
-      q(home, "enqueue", JSON.stringify({ command: `date +%s%N > ${mark}` })),
-      "enqueue",
-    );
-    const id = enqueued.stdout.trim();
-    await must(q(home, "wait", id, "--timeout", "30"), "wait");
-    const startedMs = Number(BigInt((await Deno.readTextFile(mark)).trim()) / 1000n) / 1000;
-    const job = JSON.parse((await must(q(home, "show", id, "--json"), "show")).stdout);
-    samples.push(startedMs - Date.parse(job.created_at));
-    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+async function pickupLatency(home: string, storeArgs: string[] = []): Promise<Pickup> {
+  const qq = (...args: string[]) => q(home, ...storeArgs, ...args);
+  await must(qq("worker", "start"), "worker start");
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const samples: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const mark = `${home}.pickup-${i}`;
+      const enqueued = await must(
+        qq("enqueue", JSON.stringify({ command: `date +%s%N > ${mark}` })),
+        "enqueue",
+      );
+      const id = enqueued.stdout.trim();
+      await must(qq("wait", id, "--timeout", "30"), "wait");
+      const startedMs = Number(BigInt((await Deno.readTextFile(mark)).trim()) / 1000n) / 1000;
+      const job = JSON.parse((await must(qq("show", id, "--json"), "show")).stdout);
+      samples.push(startedMs - Date.parse(job.created_at));
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+    return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+  } finally {
+    await must(qq("worker", "stop"), "worker stop");
   }
-  await must(q(home, "worker", "stop"), "worker stop");
-  const p50 = percentile(samples, 50);
-  const p95 = percentile(samples, 95);
-  row({
-    figure: `pickup latency, idle worker (${SAMPLES} jobs)`,
-    value: `p50 ${p50.toFixed(0)} ms`,
-    baseline: `p95 ${p95.toFixed(0)} ms`,
-    ratio: "-",
-    target: "p50 <= 50 ms",
-    met: yes(p50 <= 50),
-  });
 }
+const journalPickup = await pickupLatency(join(scratch, "pickup"));
+row({
+  figure: `pickup latency, idle worker (${SAMPLES} jobs)`,
+  value: `p50 ${journalPickup.p50.toFixed(0)} ms`,
+  baseline: `p95 ${journalPickup.p95.toFixed(0)} ms`,
+  ratio: "-",
+  target: "p50 <= 50 ms",
+  met: yes(journalPickup.p50 <= 50),
+});
+
+// 5b. The PostgreSQL store beside the journal (its own database per figure), and graphile-worker.
+const pgServer = await findServer();
+const storeCounts = { jobs: JOBS, batch: BATCH, samples: SAMPLES };
+await storeBench(pgServer, {
+  ...storeCounts,
+  scratch,
+  deadlineMs: quick ? 120_000 : 600_000,
+  batchEnqueue,
+  pickupLatency,
+  journal: { batch: journalBatch, pickup: journalPickup },
+  onRow: row,
+});
 
 // 6. The dashboard at 100,000 jobs: each page and /metrics, rendered anew; open pages' cost.
 await dashboardBench({
@@ -406,6 +430,7 @@ Written by \`deno task bench\`${
 - Machine: ${machine.stdout.trim()}
 - Runtime: ${denoVersion}
 - queuectl: the installed command (\`deno task install\`), default settings (\`fsync=always\`).
+- Database (PostgreSQL rows): ${pgServer?.description ?? "none reachable (its rows are skipped)"}.
 
 ${table}
 
@@ -428,6 +453,7 @@ ${table}
   (\`/usr/bin/time -f %M\`), then the same after \`queuectl compact\`; and one worker's RSS on it.
 - **pickup latency**: one idle worker; a job \`date +%s%N > file\` is enqueued; the figure is the time
   from the enqueue (its \`created_at\`) to the job's first instruction. ${SAMPLES} jobs, one at a time.
+${storeBenchNotes(storeCounts, pgServer).trimEnd()}
 - **dashboard**: \`queuectl dashboard\` on a queue of ${PENDING} jobs (60 % completed in the last quarter
   hour, 40 % pending); each page, \`/metrics\` and two \`/api\` answers asked ${
   SAMPLES === 30 ? 20 : SAMPLES
