@@ -16,6 +16,22 @@ export type Sql = postgres.Sql<{}>;
 // deno-lint-ignore ban-types
 export type TransactionSql = postgres.TransactionSql<{}>;
 
+/**
+ * Runs one statement, prepared: parsed once per connection, then one round trip each time. (The
+ * driver's `unsafe` otherwise first asks the server for the parameters' types: two round trips.)
+ * @param sql A pool or a transaction.
+ * @param text The statement, with `$1`… for its parameters.
+ * @param params The parameters.
+ * @returns The rows.
+ */
+export function query(
+  sql: Sql | TransactionSql,
+  text: string,
+  params: readonly unknown[] = [],
+): postgres.PendingQuery<postgres.Row[]> {
+  return sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+}
+
 /** Where a store's database is, read from its URL. */
 export interface DatabaseAddress {
   url: string;
@@ -123,7 +139,8 @@ export async function connect(
     // A client frozen inside a transaction (SIGSTOP, a paused VM, a cut network) must not hold
     // its locks for long: every machine's recovery, enqueues and cancels would wait on them. No
     // transaction of queuectl idles between its statements for more than milliseconds.
-    connection: { idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS },
+    // No JIT: its compile time (100 ms and more) dwarfs any statement queuectl runs.
+    connection: { idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS, jit: "off" },
   } as never);
 }
 

@@ -103,22 +103,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (name, tick)
   );
   CREATE TABLE ${SCHEMA}.counters (
-    queue text PRIMARY KEY,
-    enqueued bigint NOT NULL DEFAULT 0,
-    completed bigint NOT NULL DEFAULT 0,
-    failed bigint NOT NULL DEFAULT 0,
-    dead bigint NOT NULL DEFAULT 0,
-    canceled bigint NOT NULL DEFAULT 0
-  );
-  CREATE TABLE ${SCHEMA}.counter_minutes (
-    minute timestamptz NOT NULL,
     queue text NOT NULL,
+    shard smallint NOT NULL,
     enqueued bigint NOT NULL DEFAULT 0,
     completed bigint NOT NULL DEFAULT 0,
     failed bigint NOT NULL DEFAULT 0,
     dead bigint NOT NULL DEFAULT 0,
     canceled bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (minute, queue)
+    PRIMARY KEY (queue, shard)
+  );
+  CREATE TABLE ${SCHEMA}.counter_minutes (
+    minute timestamptz NOT NULL,
+    queue text NOT NULL,
+    shard smallint NOT NULL,
+    enqueued bigint NOT NULL DEFAULT 0,
+    completed bigint NOT NULL DEFAULT 0,
+    failed bigint NOT NULL DEFAULT 0,
+    dead bigint NOT NULL DEFAULT 0,
+    canceled bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (minute, queue, shard)
   );
   CREATE TABLE ${SCHEMA}.run_samples (
     id bigserial PRIMARY KEY,

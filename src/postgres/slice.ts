@@ -12,7 +12,7 @@ import type { QueueRecord } from "../queue/records.ts";
 import { applyRecord } from "../queue/reducer.ts";
 import { emptyQueueState, putJob, type QueueState } from "../queue/state.ts";
 import { emptyStats } from "../queue/stats.ts";
-import type { TransactionSql } from "./driver.ts";
+import { query, type TransactionSql } from "./driver.ts";
 import { JOB_COLUMNS, jobFromRow, jobRow, scheduleFromRow, workerFromRow } from "./rows.ts";
 import { SCHEMA } from "./schema.ts";
 
@@ -51,12 +51,12 @@ export interface Slice {
  */
 export async function loadSlice(tx: TransactionSql, spec: SliceSpec): Promise<QueueState> {
   const state = emptyQueueState();
-  for (const row of await tx.unsafe(`SELECT key, value FROM ${SCHEMA}.config`)) {
+  for (const row of await query(tx, `SELECT key, value FROM ${SCHEMA}.config`)) {
     const key = row.key as ConfigKey;
     if (!CONFIG_KEYS.includes(key)) continue;
     (state.config as unknown as Record<string, unknown>)[key] = sanitizeStoredValue(key, row.value);
   }
-  for (const row of await tx.unsafe(`SELECT name, paused, concurrency FROM ${SCHEMA}.queues`)) {
+  for (const row of await query(tx, `SELECT name, paused, concurrency FROM ${SCHEMA}.queues`)) {
     state.queues.set(row.name, { paused: row.paused, concurrency: Number(row.concurrency) });
   }
   const put = (rows: Record<string, unknown>[]) => {
@@ -65,25 +65,24 @@ export async function loadSlice(tx: TransactionSql, spec: SliceSpec): Promise<Qu
   const locked = [...(spec.jobs ?? [])];
   if (locked.length > 0) {
     put(
-      await tx.unsafe(
-        `SELECT * FROM ${SCHEMA}.jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-        [locked],
-      ),
+      await query(tx, `SELECT * FROM ${SCHEMA}.jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [
+        locked,
+      ]),
     );
   }
   const shared = [...(spec.shared ?? [])];
   if (shared.length > 0) {
     put(
-      await tx.unsafe(
-        `SELECT * FROM ${SCHEMA}.jobs WHERE id = ANY($1) ORDER BY id FOR SHARE`,
-        [shared],
-      ),
+      await query(tx, `SELECT * FROM ${SCHEMA}.jobs WHERE id = ANY($1) ORDER BY id FOR SHARE`, [
+        shared,
+      ]),
     );
   }
   const canceledBy = [...(spec.canceledBy ?? [])];
   if (canceledBy.length > 0) {
     put(
-      await tx.unsafe(
+      await query(
+        tx,
         `SELECT * FROM ${SCHEMA}.jobs WHERE canceled_by = ANY($1) AND state = 'canceled'
          ORDER BY id FOR UPDATE`,
         [canceledBy],
@@ -92,13 +91,14 @@ export async function loadSlice(tx: TransactionSql, spec: SliceSpec): Promise<Qu
   }
   if (spec.dependents && state.jobs.size > 0) {
     put(
-      await tx.unsafe(
+      await query(
+        tx,
         `WITH RECURSIVE d(id) AS (
            SELECT j.id FROM ${SCHEMA}.jobs j WHERE j.depends_on && $1::text[]
            UNION
            SELECT j.id FROM ${SCHEMA}.jobs j JOIN d ON j.depends_on @> ARRAY[d.id]
          )
-         SELECT * FROM ${SCHEMA}.jobs WHERE id IN (SELECT id FROM d) ORDER BY id FOR UPDATE`,
+         SELECT * FROM ${SCHEMA}.jobs WHERE id = ANY(ARRAY(SELECT id FROM d)) ORDER BY id FOR UPDATE`,
         [[...state.jobs.keys()]],
       ),
     );
@@ -111,13 +111,14 @@ export async function loadSlice(tx: TransactionSql, spec: SliceSpec): Promise<Qu
     }
   }
   if (missing.size > 0) {
-    put(await tx.unsafe(`SELECT * FROM ${SCHEMA}.jobs WHERE id = ANY($1)`, [[...missing]]));
+    put(await query(tx, `SELECT * FROM ${SCHEMA}.jobs WHERE id = ANY($1)`, [[...missing]]));
   }
   const keys = new Set(spec.keys ?? []);
   for (const job of state.jobs.values()) if (job.unique_key !== null) keys.add(job.unique_key);
   if (keys.size > 0) {
     put(
-      await tx.unsafe(
+      await query(
+        tx,
         `SELECT * FROM ${SCHEMA}.jobs WHERE unique_key = ANY($1)
            AND state NOT IN ('completed', 'dead', 'canceled')`,
         [[...keys]],
@@ -127,8 +128,9 @@ export async function loadSlice(tx: TransactionSql, spec: SliceSpec): Promise<Qu
   const workers = [...(spec.workers ?? [])];
   if (spec.allWorkers || workers.length > 0) {
     const rows = spec.allWorkers
-      ? await tx.unsafe(`SELECT * FROM ${SCHEMA}.workers ORDER BY id FOR UPDATE`)
-      : await tx.unsafe(
+      ? await query(tx, `SELECT * FROM ${SCHEMA}.workers ORDER BY id FOR UPDATE`)
+      : await query(
+        tx,
         `SELECT * FROM ${SCHEMA}.workers WHERE id = ANY($1) ORDER BY id FOR UPDATE${
           spec.skipLockedWorkers ? " SKIP LOCKED" : ""
         }`,
@@ -138,8 +140,9 @@ export async function loadSlice(tx: TransactionSql, spec: SliceSpec): Promise<Qu
   }
   if (spec.schedules) {
     const rows = spec.schedules === true
-      ? await tx.unsafe(`SELECT * FROM ${SCHEMA}.schedules ORDER BY name FOR UPDATE`)
-      : await tx.unsafe(
+      ? await query(tx, `SELECT * FROM ${SCHEMA}.schedules ORDER BY name FOR UPDATE`)
+      : await query(
+        tx,
         `SELECT * FROM ${SCHEMA}.schedules WHERE name = ANY($1) ORDER BY name FOR UPDATE`,
         [[...spec.schedules]],
       );
@@ -163,10 +166,10 @@ export async function applyRecords(
   records: QueueRecord[],
 ): Promise<number[]> {
   if (records.length === 0) return [];
-  const seqs = (await tx.unsafe(
-    `SELECT nextval('${SCHEMA}.seq')::float8 AS seq FROM generate_series(1, $1)`,
-    [records.length],
-  )).map((row) => Number(row.seq));
+  const seqs =
+    (await query(tx, `SELECT nextval('${SCHEMA}.seq')::float8 AS seq FROM generate_series(1, $1)`, [
+      records.length,
+    ])).map((row) => Number(row.seq));
   state.stats = emptyStats(); // what these records add to the counters
   const jobs = new Set<string>();
   const workers = new Set<string>();
@@ -216,14 +219,22 @@ export async function applyRecords(
       }
     }
   });
+  const changed: StoredJob[] = [];
   for (const id of jobs) {
     const job = state.jobs.get(id);
-    if (job) await upsertJob(tx, job);
+    if (job) changed.push(job);
+  }
+  if (changed.length === 1) await upsertJob(tx, changed[0]!);
+  else {
+    for (let i = 0; i < changed.length; i += BATCH_ROWS) {
+      await upsertJobs(tx, changed.slice(i, i + BATCH_ROWS));
+    }
   }
   for (const id of workers) {
     const worker = state.workers.get(id);
     if (!worker) continue;
-    await tx.unsafe(
+    await query(
+      tx,
       `INSERT INTO ${SCHEMA}.workers
          (id, pid, host, pstart, status, started_at, heartbeat, job, queues, stop, ended_at, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -248,9 +259,10 @@ export async function applyRecords(
   }
   for (const name of queues) {
     const settings = state.queues.get(name);
-    if (!settings) await tx.unsafe(`DELETE FROM ${SCHEMA}.queues WHERE name = $1`, [name]);
+    if (!settings) await query(tx, `DELETE FROM ${SCHEMA}.queues WHERE name = $1`, [name]);
     else {
-      await tx.unsafe(
+      await query(
+        tx,
         `INSERT INTO ${SCHEMA}.queues (name, paused, concurrency) VALUES ($1, $2, $3)
          ON CONFLICT (name) DO UPDATE SET paused = $2, concurrency = $3`,
         [name, settings.paused, settings.concurrency],
@@ -258,7 +270,8 @@ export async function applyRecords(
     }
   }
   for (const key of config) {
-    await tx.unsafe(
+    await query(
+      tx,
       `INSERT INTO ${SCHEMA}.config (key, value) VALUES ($1, $2)
        ON CONFLICT (key) DO UPDATE SET value = $2`,
       [key, (state.config as unknown as Record<string, unknown>)[key]] as never[],
@@ -267,10 +280,11 @@ export async function applyRecords(
   for (const name of schedules) {
     const schedule = state.schedules.get(name);
     if (!schedule) {
-      await tx.unsafe(`DELETE FROM ${SCHEMA}.schedules WHERE name = $1`, [name]);
+      await query(tx, `DELETE FROM ${SCHEMA}.schedules WHERE name = $1`, [name]);
       continue;
     }
-    await tx.unsafe(
+    await query(
+      tx,
       `INSERT INTO ${SCHEMA}.schedules (name, cron, timezone, job, paused, since, last_run)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (name) DO UPDATE SET cron = $2, timezone = $3, job = $4, paused = $5,
@@ -287,7 +301,8 @@ export async function applyRecords(
     );
   }
   for (const { name, tick, id } of ticks) {
-    await tx.unsafe(
+    await query(
+      tx,
       `INSERT INTO ${SCHEMA}.schedule_ticks (name, tick, job_id) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING`,
       [name, tick, id],
@@ -305,21 +320,43 @@ async function upsertJob(tx: TransactionSql, job: StoredJob): Promise<void> {
     column === "env" || column === "history" ? `$${i + 1}::jsonb` : `$${i + 1}`
   );
   const updates = JOB_COLUMNS.slice(1).map((column) => `${column} = EXCLUDED.${column}`);
-  await tx.unsafe(
+  await query(
+    tx,
     `INSERT INTO ${SCHEMA}.jobs (${JOB_COLUMNS.join(", ")}) VALUES (${placeholders.join(", ")})
      ON CONFLICT (id) DO UPDATE SET ${updates.join(", ")}`,
     values as never[],
   );
 }
 
+/** Jobs written by one statement when many change at once (a batch enqueue, a cascade). */
+const BATCH_ROWS = 1000;
+
+/** Writes many jobs in one statement: their rows as one JSON array, read back as records. */
+async function upsertJobs(tx: TransactionSql, jobs: StoredJob[]): Promise<void> {
+  const columns = JOB_COLUMNS.join(", ");
+  const updates = JOB_COLUMNS.slice(1).map((column) => `${column} = EXCLUDED.${column}`);
+  await query(
+    tx,
+    `INSERT INTO ${SCHEMA}.jobs (${columns})
+     SELECT ${columns} FROM jsonb_populate_recordset(NULL::${SCHEMA}.jobs, $1::jsonb)
+     ON CONFLICT (id) DO UPDATE SET ${updates.join(", ")}`,
+    [jobs.map(jobRow)] as never[],
+  );
+}
+
+/** The counter shard of this connection: its server process, so concurrent settles differ. */
+const SHARD = "(pg_backend_pid() % 16)";
+
 /** Adds what the records counted (in `state.stats`, started empty) to the stored counters. */
 async function addCounters(tx: TransactionSql, state: QueueState): Promise<void> {
   const { totals, minutes, samples } = state.stats;
   for (const [queue, c] of totals) {
-    await tx.unsafe(
-      `INSERT INTO ${SCHEMA}.counters AS c (queue, enqueued, completed, failed, dead, canceled)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (queue) DO UPDATE SET enqueued = c.enqueued + $2,
+    await query(
+      tx,
+      `INSERT INTO ${SCHEMA}.counters AS c
+         (queue, shard, enqueued, completed, failed, dead, canceled)
+       VALUES ($1, ${SHARD}, $2, $3, $4, $5, $6)
+       ON CONFLICT (queue, shard) DO UPDATE SET enqueued = c.enqueued + $2,
          completed = c.completed + $3, failed = c.failed + $4, dead = c.dead + $5,
          canceled = c.canceled + $6`,
       [queue, c.enqueued, c.completed, c.failed, c.dead, c.canceled],
@@ -327,11 +364,12 @@ async function addCounters(tx: TransactionSql, state: QueueState): Promise<void>
   }
   for (const [minute, queues] of minutes) {
     for (const [queue, c] of queues) {
-      await tx.unsafe(
+      await query(
+        tx,
         `INSERT INTO ${SCHEMA}.counter_minutes AS m
-           (minute, queue, enqueued, completed, failed, dead, canceled)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (minute, queue) DO UPDATE SET enqueued = m.enqueued + $3,
+           (minute, queue, shard, enqueued, completed, failed, dead, canceled)
+         VALUES ($1, $2, ${SHARD}, $3, $4, $5, $6, $7)
+         ON CONFLICT (minute, queue, shard) DO UPDATE SET enqueued = m.enqueued + $3,
            completed = m.completed + $4, failed = m.failed + $5, dead = m.dead + $6,
            canceled = m.canceled + $7`,
         [
@@ -347,7 +385,8 @@ async function addCounters(tx: TransactionSql, state: QueueState): Promise<void>
     }
   }
   for (const s of samples) {
-    await tx.unsafe(
+    await query(
+      tx,
       `INSERT INTO ${SCHEMA}.run_samples (at, queue, run_ms, wait_ms, outcome)
        VALUES ($1, $2, $3, $4, $5)`,
       [new Date(s.at).toISOString(), s.queue, s.runMs, s.waitMs, s.outcome],

@@ -80,6 +80,7 @@ import {
   describeDatabaseError,
   isConnectionError,
   parseDatabaseUrl,
+  query,
   type Sql,
   type TransactionSql,
 } from "./driver.ts";
@@ -94,6 +95,9 @@ const WORKFLOW_LOCK = 0x51_43_54_4c; // "QCTL"
 const CHANNEL = "queuectl";
 /** Longest a lost connection is retried before an operation gives up. */
 const RECONNECT_FOR_MS = 60_000;
+/** The counters' columns added up over their shards. */
+const SUMS = ["enqueued", "completed", "failed", "dead", "canceled"]
+  .map((c) => `sum(${c})::bigint AS ${c}`).join(", ");
 /** Errors of a server that is restarting: admin shutdown, crash shutdown, starting up. */
 const RESTARTING = new Set(["57P01", "57P02", "57P03"]);
 /** How long opening the store waits for a restarting server. */
@@ -196,7 +200,7 @@ export class PostgresQueueStore implements QueueStore {
       store = new PostgresQueueStore(sql, address, options);
       if (store.#local) {
         const sent = store.#local();
-        const [row] = await sql.unsafe(SERVER_MS_SQL);
+        const [row] = await query(sql, SERVER_MS_SQL);
         store.#syncClock(sent, Number(row!.server_ms));
       }
     } catch (error) {
@@ -348,7 +352,8 @@ export class PostgresQueueStore implements QueueStore {
       if (afterLostConnection || this.#unsureClaims.has(workerId)) {
         // The claim that went before may have committed with its reply lost: a worker asks for
         // a claim only when it holds none, so a job processing under its id is that claim.
-        const [mine] = await tx.unsafe(
+        const [mine] = await query(
+          tx,
           `SELECT * FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1 LIMIT 1`,
           [workerId],
         );
@@ -357,12 +362,13 @@ export class PostgresQueueStore implements QueueStore {
           return { job: jobView(job), lease: job.lease!, workerId };
         }
       }
-      const [row] = await tx.unsafe(`SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
+      const [row] = await query(tx, `SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
       const worker = row ? workerFromRow(row) : undefined;
       if (worker && worker.status !== "running") return null;
       const served = worker?.queues ?? null;
       const excluded: string[] = [];
-      const settings = await tx.unsafe(
+      const settings = await query(
+        tx,
         `SELECT name, paused, concurrency FROM ${SCHEMA}.queues ORDER BY name`,
       );
       for (const q of settings) {
@@ -375,7 +381,8 @@ export class PostgresQueueStore implements QueueStore {
           // A cap is counted under a lock of its own: never N+1 running, however many claim.
           await tx`SELECT pg_advisory_xact_lock(hashtext(${"queuectl:queue:" + q.name}))`;
           const { n } = first(
-            await tx.unsafe(
+            await query(
+              tx,
               `SELECT count(*)::int AS n FROM ${SCHEMA}.jobs WHERE state = 'processing' AND queue = $1`,
               [q.name],
             ),
@@ -385,10 +392,10 @@ export class PostgresQueueStore implements QueueStore {
       }
       const now = this.#at();
       const [candidate] = served === null
-        ? await tx.unsafe(CLAIM_SQL.any, [now, excluded])
+        ? await query(tx, CLAIM_SQL.any, [now, excluded])
         : served.length === 1
-        ? await tx.unsafe(CLAIM_SQL.one, [now, excluded, served[0]!])
-        : await tx.unsafe(CLAIM_SQL.some, [now, excluded, served]);
+        ? await query(tx, CLAIM_SQL.one, [now, excluded, served[0]!])
+        : await query(tx, CLAIM_SQL.some, [now, excluded, served]);
       if (!candidate) return null;
       const state = await loadSlice(tx, { workers: [workerId] });
       const job = jobFromRow(candidate);
@@ -411,15 +418,16 @@ export class PostgresQueueStore implements QueueStore {
     },
   ): Promise<T> {
     return await this.#tx(async (tx) => {
-      const [row] = await tx.unsafe(
-        `SELECT * FROM ${SCHEMA}.jobs WHERE id = $1 FOR UPDATE`,
-        [claim.job.id],
-      );
+      const [row] = await query(tx, `SELECT * FROM ${SCHEMA}.jobs WHERE id = $1 FOR UPDATE`, [
+        claim.job.id,
+      ]);
       if (!row || row.state !== "processing" || Number(row.lease) !== claim.lease) return notHeld;
       // A run whose end matters to other jobs is decided with them, under the workflow lock.
       const { deps } = first(
-        await tx.unsafe(
-          `SELECT EXISTS (SELECT 1 FROM ${SCHEMA}.jobs WHERE depends_on @> ARRAY[$1]) AS deps`,
+        await query(
+          tx,
+          // count(*), not EXISTS: the planner takes EXISTS for a sequential scan.
+          `SELECT count(*) > 0 AS deps FROM ${SCHEMA}.jobs WHERE depends_on @> ARRAY[$1]::text[]`,
           [claim.job.id],
         ),
       );
@@ -438,9 +446,7 @@ export class PostgresQueueStore implements QueueStore {
     },
   ): Promise<T> {
     const { locked } = first(
-      await tx.unsafe(
-        `SELECT pg_try_advisory_xact_lock(${WORKFLOW_LOCK}) AS locked`,
-      ),
+      await query(tx, `SELECT pg_try_advisory_xact_lock(${WORKFLOW_LOCK}) AS locked`),
     );
     if (dependents && !locked) throw new NeedsWorkflowLock();
     const state = await loadSlice(tx, {
@@ -500,7 +506,8 @@ export class PostgresQueueStore implements QueueStore {
     // One statement, not a transaction: no moment at which a frozen worker holds its row.
     const sent = this.#local?.() ?? 0;
     const [row] = await this.#retrying(() =>
-      this.#sql.unsafe(
+      query(
+        this.#sql,
         `UPDATE ${SCHEMA}.workers SET heartbeat = greatest(heartbeat, $2)
          WHERE id = $1 AND status IN ('running', 'stopping')
          RETURNING *, ${SERVER_MS}`,
@@ -511,7 +518,7 @@ export class PostgresQueueStore implements QueueStore {
       this.#syncClock(sent, Number(row.server_ms));
       return workerFromRow(row);
     }
-    const [other] = await this.#sql.unsafe(`SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [
+    const [other] = await query(this.#sql, `SELECT * FROM ${SCHEMA}.workers WHERE id = $1`, [
       workerId,
     ]).catch((error) => {
       throw describeDatabaseError(error, this.#address);
@@ -521,7 +528,8 @@ export class PostgresQueueStore implements QueueStore {
 
   async workerExited(workerId: string): Promise<void> {
     await this.#tx(async (tx) => {
-      const held = (await tx.unsafe(
+      const held = (await query(
+        tx,
         `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1`,
         [workerId],
       )).map((row) => row.id as string);
@@ -592,10 +600,11 @@ export class PostgresQueueStore implements QueueStore {
           const job = state.jobs.get(seen.id);
           if (!job || job.state !== "processing" || job.lease === null) return undefined;
           if (job.lease !== seen.lease) return undefined;
-          const [row] = job.worker_id === null ? [] : await tx.unsafe(
-            `SELECT * FROM ${SCHEMA}.workers WHERE id = $1 FOR UPDATE`,
-            [job.worker_id],
-          );
+          const [row] = job.worker_id === null
+            ? []
+            : await query(tx, `SELECT * FROM ${SCHEMA}.workers WHERE id = $1 FOR UPDATE`, [
+              job.worker_id,
+            ]);
           const worker = row ? workerFromRow(row) : undefined;
           if (worker && isLive(worker)) return undefined;
           if (worker) state.workers.set(worker.id, worker);
@@ -627,7 +636,8 @@ export class PostgresQueueStore implements QueueStore {
   /** Processing jobs whose worker is not live (lost, stopped, unknown). */
   async #orphanedRuns(): Promise<{ job: StoredJob; worker: WorkerEntry | undefined }[]> {
     const rows = await this.#tx((tx) =>
-      tx.unsafe(
+      query(
+        tx,
         `SELECT j.*, row_to_json(w) AS worker_row FROM ${SCHEMA}.jobs j
          LEFT JOIN ${SCHEMA}.workers w ON w.id = j.worker_id
          WHERE j.state = 'processing' AND (w.id IS NULL OR w.status NOT IN ('running', 'stopping'))`,
@@ -680,7 +690,7 @@ export class PostgresQueueStore implements QueueStore {
     return await this.#tx(async (tx) => {
       const all = !("ids" in target);
       const ids = all
-        ? (await tx.unsafe(`SELECT id FROM ${SCHEMA}.jobs WHERE state = $1 ORDER BY ord`, [
+        ? (await query(tx, `SELECT id FROM ${SCHEMA}.jobs WHERE state = $1 ORDER BY ord`, [
           target.state,
         ])).map((row) => row.id as string)
         : target.ids;
@@ -694,7 +704,8 @@ export class PostgresQueueStore implements QueueStore {
 
   async cancelRequests(workerId: string): Promise<string[]> {
     const rows = await this.#read((sql) =>
-      sql.unsafe(
+      query(
+        sql,
         `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1
            AND cancel_requested_at IS NOT NULL`,
         [workerId],
@@ -728,13 +739,14 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async #jobIn(sql: Sql | TransactionSql, id: string): Promise<StoredJob> {
-    const [row] = await sql.unsafe(`SELECT * FROM ${SCHEMA}.jobs WHERE id = $1`, [id]);
+    const [row] = await query(sql, `SELECT * FROM ${SCHEMA}.jobs WHERE id = $1`, [id]);
     if (!row) throw new NotFoundError(`No job with id "${id}"`);
     return jobFromRow(row);
   }
 
   async #dependentsOf(sql: Sql | TransactionSql, id: string): Promise<string[]> {
-    return (await sql.unsafe(
+    return (await query(
+      sql,
       `SELECT id FROM ${SCHEMA}.jobs WHERE depends_on @> ARRAY[$1] ORDER BY ord`,
       [id],
     )).map((row) => row.id as string);
@@ -758,7 +770,8 @@ export class PostgresQueueStore implements QueueStore {
     const limit = filter.limit === undefined ? "" : ` LIMIT ${param(filter.limit)}`;
     const offset = extra.offset ? ` OFFSET ${param(extra.offset)}` : "";
     const rows = await this.#read((sql) =>
-      sql.unsafe(
+      query(
+        sql,
         `SELECT j.*, ARRAY(SELECT d.id FROM ${SCHEMA}.jobs d WHERE d.depends_on @> ARRAY[j.id]
            ORDER BY d.ord) AS dependents
          FROM ${SCHEMA}.jobs j ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
@@ -771,7 +784,7 @@ export class PostgresQueueStore implements QueueStore {
 
   async countJobs(): Promise<JobCounts> {
     const rows = await this.#read((sql) =>
-      sql.unsafe(`SELECT state, count(*)::int AS n FROM ${SCHEMA}.jobs GROUP BY state`)
+      query(sql, `SELECT state, count(*)::int AS n FROM ${SCHEMA}.jobs GROUP BY state`)
     );
     const counts = {} as JobCounts;
     for (const state of JOB_STATES) counts[state] = 0;
@@ -793,7 +806,7 @@ export class PostgresQueueStore implements QueueStore {
 
   async listWorkers(): Promise<WorkerEntry[]> {
     const rows = await this.#read((sql) =>
-      sql.unsafe(`SELECT * FROM ${SCHEMA}.workers ORDER BY started_at, id`)
+      query(sql, `SELECT * FROM ${SCHEMA}.workers ORDER BY started_at, id`)
     );
     return rows.map(workerFromRow);
   }
@@ -802,9 +815,10 @@ export class PostgresQueueStore implements QueueStore {
     const rows = await this.#read(async (sql) => {
       const [worker] = workerId === undefined
         ? []
-        : await sql.unsafe(`SELECT queues FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
+        : await query(sql, `SELECT queues FROM ${SCHEMA}.workers WHERE id = $1`, [workerId]);
       const served = (worker?.queues as string[] | null | undefined) ?? null;
-      return await sql.unsafe(
+      return await query(
+        sql,
         `SELECT due_at AS due FROM ${SCHEMA}.jobs j
          WHERE state IN ('pending', 'failed') AND due_at > $1
            AND ($2::text[] IS NULL OR queue = ANY($2))
@@ -834,10 +848,11 @@ export class PostgresQueueStore implements QueueStore {
 
   async listQueues(): Promise<QueueView[]> {
     const [counts, settings] = await this.#read(async (sql) => [
-      await sql.unsafe(
+      await query(
+        sql,
         `SELECT queue, state, count(*)::int AS n FROM ${SCHEMA}.jobs GROUP BY queue, state`,
       ),
-      await sql.unsafe(`SELECT name, paused, concurrency FROM ${SCHEMA}.queues`),
+      await query(sql, `SELECT name, paused, concurrency FROM ${SCHEMA}.queues`),
     ]);
     const perQueue = new Map<string, Record<JobState, number>>();
     for (const row of counts) {
@@ -896,7 +911,7 @@ export class PostgresQueueStore implements QueueStore {
 
   async listSchedules(): Promise<ScheduleView[]> {
     const rows = await this.#read((sql) =>
-      sql.unsafe(`SELECT * FROM ${SCHEMA}.schedules ORDER BY name`)
+      query(sql, `SELECT * FROM ${SCHEMA}.schedules ORDER BY name`)
     );
     const views: ScheduleView[] = [];
     for (const row of rows) {
@@ -907,14 +922,14 @@ export class PostgresQueueStore implements QueueStore {
 
   async #scheduleView(name: string): Promise<ScheduleView> {
     const [row] = await this.#read((sql) =>
-      sql.unsafe(`SELECT * FROM ${SCHEMA}.schedules WHERE name = $1`, [name])
+      query(sql, `SELECT * FROM ${SCHEMA}.schedules WHERE name = $1`, [name])
     );
     if (!row) throw new NotFoundError(`No schedule named "${name}"`);
     return await scheduleView(scheduleFromRow(row), this.#now(), this.#crons);
   }
 
   async fireSchedules(): Promise<string[]> {
-    const rows = await this.#read((sql) => sql.unsafe(`SELECT * FROM ${SCHEMA}.schedules`));
+    const rows = await this.#read((sql) => query(sql, `SELECT * FROM ${SCHEMA}.schedules`));
     if (rows.length === 0) return [];
     const seen = { schedules: new Map(rows.map((r) => [r.name as string, scheduleFromRow(r)])) };
     if ((await dueTicks(seen as QueueState, this.#now(), this.#crons)).length === 0) return [];
@@ -925,7 +940,7 @@ export class PostgresQueueStore implements QueueStore {
       const due = await dueTicks(state, nowMs, this.#crons);
       const ids = due.map(({ schedule, tickMs }) => tickJobId(schedule.name, tickMs));
       const existing = new Set(
-        (await tx.unsafe(`SELECT id FROM ${SCHEMA}.jobs WHERE id = ANY($1)`, [ids]))
+        (await query(tx, `SELECT id FROM ${SCHEMA}.jobs WHERE id = ANY($1)`, [ids]))
           .map((row) => row.id as string),
       );
       const records: QueueRecord[] = [];
@@ -959,16 +974,19 @@ export class PostgresQueueStore implements QueueStore {
     }, true);
   }
 
-  async stats(query: { sinceMs: number; queue?: string }): Promise<StatsReport> {
+  async stats(range: { sinceMs: number; queue?: string }): Promise<StatsReport> {
     const nowMs = this.#now();
     const [minutes, samples] = await this.#read(async (sql) => [
-      await sql.unsafe(
-        `SELECT * FROM ${SCHEMA}.counter_minutes WHERE minute > $1 AND minute <= $2`,
-        [new Date(query.sinceMs - 60_000).toISOString(), new Date(nowMs).toISOString()],
+      await query(
+        sql,
+        `SELECT minute, queue, ${SUMS} FROM ${SCHEMA}.counter_minutes
+          WHERE minute > $1 AND minute <= $2 GROUP BY minute, queue`,
+        [new Date(range.sinceMs - 60_000).toISOString(), new Date(nowMs).toISOString()],
       ),
-      await sql.unsafe(
+      await query(
+        sql,
         `SELECT * FROM ${SCHEMA}.run_samples WHERE at >= $1 AND at <= $2 ORDER BY id`,
-        [new Date(query.sinceMs).toISOString(), new Date(nowMs).toISOString()],
+        [new Date(range.sinceMs).toISOString(), new Date(nowMs).toISOString()],
       ),
     ]);
     const stats = emptyStats();
@@ -987,26 +1005,29 @@ export class PostgresQueueStore implements QueueStore {
         outcome: row.outcome as "completed",
       });
     }
-    return windowReport(stats, query.sinceMs, nowMs, query.queue);
+    return windowReport(stats, range.sinceMs, nowMs, range.queue);
   }
 
   async metrics(): Promise<QueueMetrics> {
     const nowIso = this.#at();
     const [totals, jobs, samples, latency, workers] = await this.#read(async (sql) => [
-      await sql.unsafe(`SELECT * FROM ${SCHEMA}.counters`),
-      await sql.unsafe(
+      await query(sql, `SELECT queue, ${SUMS} FROM ${SCHEMA}.counters GROUP BY queue`),
+      await query(
+        sql,
         `SELECT queue, state, count(*)::int AS n FROM ${SCHEMA}.jobs GROUP BY queue, state`,
       ),
-      await sql.unsafe(
+      await query(
+        sql,
         `SELECT * FROM (SELECT * FROM ${SCHEMA}.run_samples ORDER BY id DESC LIMIT ${SAMPLES_KEPT})
          s ORDER BY id`,
       ),
-      await sql.unsafe(
+      await query(
+        sql,
         `SELECT queue, extract(epoch FROM ($1::timestamptz - min(due_at)))::float8 AS age
          FROM ${SCHEMA}.jobs WHERE state IN ('pending', 'failed') AND due_at <= $1 GROUP BY queue`,
         [nowIso],
       ),
-      await sql.unsafe(`SELECT status, count(*)::int AS n FROM ${SCHEMA}.workers GROUP BY status`),
+      await query(sql, `SELECT status, count(*)::int AS n FROM ${SCHEMA}.workers GROUP BY status`),
     ]);
     const metrics: QueueMetrics = {
       totals: {},
@@ -1043,23 +1064,24 @@ export class PostgresQueueStore implements QueueStore {
     return await this.#tx(async (tx) => {
       const state = await loadSlice(tx, {});
       const cutoff = new Date(this.#now() - state.config.retention * 1000).toISOString();
-      const dropped = await tx.unsafe(
+      const dropped = await query(
+        tx,
         `DELETE FROM ${SCHEMA}.jobs WHERE state = 'completed' AND finished_at <= $1 RETURNING id`,
         [cutoff],
       );
       const ids = dropped.map((row) => row.id as string);
       if (ids.length > 0) {
-        await tx.unsafe(`DELETE FROM ${SCHEMA}.log_chunks WHERE job_id = ANY($1)`, [ids]);
+        await query(tx, `DELETE FROM ${SCHEMA}.log_chunks WHERE job_id = ANY($1)`, [ids]);
       }
-      await tx.unsafe(
-        `DELETE FROM ${SCHEMA}.counter_minutes WHERE minute <= $1`,
-        [new Date(this.#now() - MINUTES_KEPT * 60_000).toISOString()],
-      );
-      await tx.unsafe(
+      await query(tx, `DELETE FROM ${SCHEMA}.counter_minutes WHERE minute <= $1`, [
+        new Date(this.#now() - MINUTES_KEPT * 60_000).toISOString(),
+      ]);
+      await query(
+        tx,
         `DELETE FROM ${SCHEMA}.run_samples WHERE id <= (SELECT id FROM ${SCHEMA}.run_samples
            ORDER BY id DESC OFFSET ${SAMPLES_KEPT} LIMIT 1)`,
       );
-      const { n } = first(await tx.unsafe(`SELECT count(*)::int AS n FROM ${SCHEMA}.jobs`));
+      const { n } = first(await query(tx, `SELECT count(*)::int AS n FROM ${SCHEMA}.jobs`));
       return { bytesBefore: 0, bytesAfter: 0, records: Number(n) };
     }, true);
   }
@@ -1098,13 +1120,14 @@ export class PostgresQueueStore implements QueueStore {
     warnings: string[];
   }> {
     return await this.#read(async (sql) => {
-      const { version } = first(await sql.unsafe(`SELECT version FROM ${SCHEMA}.meta`));
+      const { version } = first(await query(sql, `SELECT version FROM ${SCHEMA}.meta`));
       const problems: string[] = [];
       const warnings: string[] = [];
       if (Number(version) !== MIGRATIONS.length) {
         problems.push(`schema version ${version}, this queuectl expects ${MIGRATIONS.length}`);
       }
-      const orphans = await sql.unsafe(
+      const orphans = await query(
+        sql,
         `SELECT j.id, j.worker_id FROM ${SCHEMA}.jobs j
            LEFT JOIN ${SCHEMA}.workers w ON w.id = j.worker_id
           WHERE j.state = 'processing'
@@ -1132,13 +1155,15 @@ export class PostgresQueueStore implements QueueStore {
     const end = offset + data.length;
     const kept = data.subarray(Math.max(0, data.length - LOG_BYTES_KEPT));
     await this.#tx(async (tx) => {
-      await tx.unsafe(
+      await query(
+        tx,
         `INSERT INTO ${SCHEMA}.log_chunks (job_id, run, start, data) VALUES ($1, $2, $3, $4)
          ON CONFLICT (job_id, run, start) DO UPDATE SET data = $4`,
         [jobId, run, end - kept.length, kept],
       );
       // Chunks wholly before the kept window go.
-      await tx.unsafe(
+      await query(
+        tx,
         `DELETE FROM ${SCHEMA}.log_chunks
           WHERE job_id = $1 AND run = $2 AND start + length(data) <= $3`,
         [jobId, run, end - LOG_BYTES_KEPT],
@@ -1148,7 +1173,8 @@ export class PostgresQueueStore implements QueueStore {
 
   async readLog(jobId: string, run: number, from = 0): Promise<StoredLog | undefined> {
     const rows = await this.#read((sql) =>
-      sql.unsafe(
+      query(
+        sql,
         `SELECT start, data FROM ${SCHEMA}.log_chunks
           WHERE job_id = $1 AND run = $2 ORDER BY start`,
         [jobId, run],
