@@ -1,5 +1,6 @@
 /**
- * `queuectl compact`: rewrite the journal as a snapshot now.
+ * `queuectl compact`: rewrite the journal as a snapshot now (with PostgreSQL: drop what the
+ * journal's compaction would drop).
  * @module
  */
 
@@ -19,7 +20,8 @@ export function formatBytes(bytes: number): string {
 export const compactCommand: CommandSpec = {
   name: ["compact"],
   summary: "compact the journal now (completed jobs past retention are dropped)",
-  details: `Compaction also runs by itself when the journal outgrows compact_threshold.
+  details: `Compaction also runs by itself when the journal outgrows compact_threshold. With a
+PostgreSQL store it deletes completed jobs past retention, with their logs.
 Example:
   queuectl compact`,
   options: {},
@@ -32,6 +34,11 @@ Example:
         bytes_after: report.bytesAfter,
         records: report.records,
       });
+    } else if (context.storeUrl !== undefined) {
+      // PostgreSQL has no journal to rewrite: bytes mean nothing there, `records` counts jobs.
+      context.out.line(
+        `database compacted: completed jobs past retention dropped, ${report.records} jobs kept`,
+      );
     } else {
       context.out.line(
         `journal compacted: ${formatBytes(report.bytesBefore)} -> ${

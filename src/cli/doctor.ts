@@ -1,12 +1,16 @@
 /**
- * `queuectl doctor [--repair]`: verify the journal end to end; repair what can be repaired.
+ * `queuectl doctor [--repair]`: verify the journal end to end; repair what can be repaired. With a
+ * PostgreSQL store there is no journal: it checks that the database answers, its schema, and jobs
+ * held by workers that are gone.
  * @module
  */
 
 import { UntrustedHomeError } from "../errors.ts";
 import { diagnoseHome, type DoctorReport, repairHome } from "../queue/doctor.ts";
+import type { JobCounts } from "../queue/mod.ts";
 import type { CommandContext, CommandSpec } from "./command.ts";
 import { formatBytes } from "./compact.ts";
+import { workerViews } from "./worker_views.ts";
 
 function printReport(context: CommandContext, report: DoctorReport): void {
   const out = context.out;
@@ -50,13 +54,17 @@ one else, no symbolic links), then the header, every record's checksum and seque
 replays the state, and looks at the storage (tmpfs, NFS, suspiciously fast fsync). --repair
 truncates a torn tail; for a bad record followed by valid ones it first says which jobs would lose
 changes, copies the journal to journal.jsonl.bak-<time>, then cuts at the bad record. It changes no
-permissions: fix those as the problem lines say.
+permissions: fix those as the problem lines say. With a PostgreSQL store there is no journal: doctor
+checks that the database answers and its schema is current, and warns of jobs held by workers that
+are gone; there is nothing to repair.
 Examples:
   queuectl doctor
   queuectl doctor --repair`,
   options: { repair: { type: "boolean", help: "cut the journal at its first bad record" } },
   positionals: [0, 0],
   async run(context, _args, options) {
+    const url = context.storeUrl;
+    if (url !== undefined) return await doctorDatabase(context, url, options.repair === true);
     let refusal: UntrustedHomeError | undefined;
     try {
       await context.withStore(() => Promise.resolve()); // creates the home and journal if missing
@@ -112,3 +120,61 @@ Examples:
     return after.problems.length === 0 ? 0 : 1;
   },
 };
+
+/** What doctor found in a PostgreSQL store. */
+interface DatabaseReport {
+  store: "postgres";
+  /** `host:port/database`. */
+  database: string;
+  problems: string[];
+  warnings: string[];
+  jobs: JobCounts;
+}
+
+/**
+ * Doctor of a PostgreSQL store. Opening it proves the database answers, the login and the schema
+ * (made or migrated on the way); a job held by a worker that is gone is worth a warning. There is
+ * nothing to repair, and the home's journal is not looked at: it is not in use.
+ */
+async function doctorDatabase(
+  context: CommandContext,
+  url: string,
+  repair: boolean,
+): Promise<number> {
+  const report = await context.withStore(async (store): Promise<DatabaseReport> => {
+    const { jobs, workers } = await store.summary();
+    const live = new Set(
+      (await workerViews(workers)).filter((w) => w.status === "running" || w.status === "stopping")
+        .map((w) => w.id),
+    );
+    const warnings = (await store.listJobs({ state: "processing" }))
+      .filter((job) => job.worker_id === null || !live.has(job.worker_id))
+      .map((job) =>
+        `job ${job.id} is processing for worker ${job.worker_id}, which is not running; ` +
+        "the next worker to run recovers it (queuectl worker start)"
+      );
+    return { store: "postgres", database: databaseName(url), problems: [], warnings, jobs };
+  });
+  if (context.json) {
+    context.out.json(repair ? { before: report, repair: null, after: report } : report);
+    return 0;
+  }
+  const out = context.out;
+  out.line(`store       PostgreSQL ${report.database} (no journal in use)`);
+  const { total, ...states } = report.jobs;
+  out.line(
+    `jobs        ${total} (${Object.entries(states).map(([s, n]) => `${n} ${s}`).join(", ")})`,
+  );
+  for (const warning of report.warnings) {
+    out.line(`${out.paint("yellow", "warning")}     ${warning}`);
+  }
+  out.line(`${out.paint("green", "ok")}          database verified`);
+  if (repair) out.line("nothing to repair");
+  return 0;
+}
+
+/** `postgres://u:p@host:5432/db?x` → `host:5432/db`: where the store is, without its password. */
+function databaseName(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+}
