@@ -1,10 +1,15 @@
 /**
  * Test helper: queuectl as a user runs it, a separate process with the explicit permission flags,
- * plus the clean-up that stops any worker a test started. `withQueue` runs a test once per store
- * (the journal, then PostgreSQL: see `storeKinds()` in tests/queue/_store.ts, which honours
- * `QUEUECTL_TEST_STORES=journal` or `=postgres`); under PostgreSQL every `queuectl()` run for that
- * home gets `QUEUECTL_STORE`, so the test itself stays unchanged. `withJournalQueue` is for tests
- * of the journal's own files.
+ * plus the clean-up that stops any worker a test started.
+ *
+ * `withQueue` runs a test once per store of `storeKinds()` (tests/queue/_store.ts): the journal,
+ * then PostgreSQL on a fresh database when the test server answers. `QUEUECTL_TEST_STORES=journal`
+ * or `=postgres` runs one of them only; `postgres` named there but unreachable fails the tests.
+ * Under PostgreSQL every `queuectl()` run for that home (or a folder in it) gets `QUEUECTL_STORE`,
+ * and so do the workers it starts, so the test itself stays unchanged; tests that start queuectl
+ * themselves add `storeEnv(home)`. `storeContents` and `openStoreOf` reach either store.
+ * `withJournalQueue` is for tests of the journal's own files: it runs on the journal whatever
+ * `QUEUECTL_TEST_STORES` says.
  * @module
  */
 
@@ -126,15 +131,6 @@ function databaseOf(home: string): string | undefined {
 export function storeEnv(home: string): Record<string, string> {
   const url = databaseOf(home);
   return url === undefined ? {} : { QUEUECTL_STORE: url };
-}
-
-/**
- * The store a test's home uses.
- * @param home The queue home.
- * @returns `postgres` while a test runs on it under PostgreSQL, else `journal`.
- */
-export function storeOf(home: string): StoreKind {
-  return databaseOf(home) !== undefined ? "postgres" : "journal";
 }
 
 /**
