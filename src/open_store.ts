@@ -5,13 +5,14 @@
  */
 
 import { ValidationError } from "./errors.ts";
+import { parseDatabaseUrl } from "./postgres/driver.ts";
 import { JournalQueueStore, type QueueStore, type StoreOptions } from "./queue/mod.ts";
 
 /**
  * The store URL in effect.
  * @param flag `--store`, if given.
  * @returns A PostgreSQL URL, or `undefined` for the journal.
- * @throws {ValidationError} for a store URL queuectl does not know.
+ * @throws {ValidationError} for a store URL queuectl does not know, or a malformed one.
  */
 export function storeUrl(flag: string | undefined): string | undefined {
   let url = flag;
@@ -30,6 +31,7 @@ export function storeUrl(flag: string | undefined): string | undefined {
       }" is not one queuectl knows: use postgres://user:password@host:port/database, or no --store for the journal`,
     );
   }
+  parseDatabaseUrl(url); // a malformed URL is a usage error here, before anything connects
   return url;
 }
 

@@ -16,6 +16,7 @@ export const ENV_VARS = [
   "QUEUECTL_LOCK_TIMEOUT", // how long a command waits for the queue lock
   "QUEUECTL_STORE", // a PostgreSQL store instead of the journal
   "QUEUECTL_HOSTNAME", // the host name workers record (containers sharing one; tests)
+  "QUEUECTL_STARTER_PID", // set by queuectl on its own run with network permission for the database
   "PGAPPNAME", // read by the PostgreSQL driver on every connection
   "PGTARGETSESSIONATTRS", // read by the PostgreSQL driver on every connection
 ];

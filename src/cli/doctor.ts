@@ -5,8 +5,10 @@
 
 import { UntrustedHomeError } from "../errors.ts";
 import { diagnoseHome, type DoctorReport, repairHome } from "../queue/doctor.ts";
+import type { JobCounts } from "../queue/mod.ts";
 import type { CommandContext, CommandSpec } from "./command.ts";
 import { formatBytes } from "./compact.ts";
+import { workerViews } from "./worker_views.ts";
 
 function printReport(context: CommandContext, report: DoctorReport): void {
   const out = context.out;
@@ -116,42 +118,63 @@ Examples:
   },
 };
 
+/** What doctor found in a PostgreSQL store. */
+interface DatabaseReport {
+  store: "postgres";
+  /** `host:port/database`. */
+  database: string;
+  schema_version: number;
+  problems: string[];
+  warnings: string[];
+  jobs: JobCounts;
+}
+
 /**
- * `doctor` with `--store`: the database reachable, its schema current, no run held by a worker
- * that is gone. PostgreSQL keeps its own integrity: `--repair` has nothing to cut.
+ * Doctor of a PostgreSQL store. Opening it proves the database answers, the login and the schema
+ * (made or migrated on the way, its version checked); a job held by a worker that is gone is worth
+ * a warning. There is nothing to repair, and the home's journal is not looked at: it is not in use.
  */
 async function diagnoseDatabase(context: CommandContext, repair: boolean): Promise<number> {
-  return await context.withStore(async (store) => {
+  const report = await context.withStore(async (store): Promise<DatabaseReport> => {
     const { PostgresQueueStore } = await import("../postgres/store.ts");
     if (!(store instanceof PostgresQueueStore)) throw new Error("doctor: not a PostgreSQL store");
-    const report = await store.diagnose();
-    if (context.json) {
-      context.out.json({
-        store: `postgresql://${report.where}`,
-        schema_version: report.schemaVersion,
-        jobs: report.jobs,
-        problems: report.problems,
-        warnings: report.warnings,
-      });
-    } else {
-      const out = context.out;
-      const { total, ...states } = report.jobs;
-      out.line(`store       PostgreSQL at ${report.where}`);
-      out.line(`schema      version ${report.schemaVersion}`);
-      out.line(
-        `jobs        ${total} (${Object.entries(states).map(([s, n]) => `${n} ${s}`).join(", ")})`,
+    const { where, schemaVersion, problems, jobs } = await store.diagnose();
+    const live = new Set(
+      (await workerViews(await store.listWorkers()))
+        .filter((w) => w.status === "running" || w.status === "stopping").map((w) => w.id),
+    );
+    const warnings = (await store.listJobs({ state: "processing" }))
+      .filter((job) => job.worker_id === null || !live.has(job.worker_id))
+      .map((job) =>
+        `job ${job.id} is processing for worker ${job.worker_id}, which is not running; ` +
+        "the next worker to run recovers it (queuectl worker start)"
       );
-      for (const problem of report.problems) {
-        out.line(`${out.paint("red", "problem")}     ${problem}`);
-      }
-      for (const warning of report.warnings) {
-        out.line(`${out.paint("yellow", "warning")}     ${warning}`);
-      }
-      if (report.problems.length === 0) {
-        out.line(`${out.paint("green", "ok")}          database verified`);
-      }
-      if (repair) out.line("nothing to repair: PostgreSQL keeps its own integrity");
-    }
-    return report.problems.length === 0 ? 0 : 1;
+    return {
+      store: "postgres",
+      database: where,
+      schema_version: schemaVersion,
+      problems,
+      warnings,
+      jobs,
+    };
   });
+  const healthy = report.problems.length === 0;
+  if (context.json) {
+    context.out.json(repair ? { before: report, repair: null, after: report } : report);
+    return healthy ? 0 : 1;
+  }
+  const out = context.out;
+  out.line(`store       PostgreSQL ${report.database} (no journal in use)`);
+  out.line(`schema      version ${report.schema_version}`);
+  const { total, ...states } = report.jobs;
+  out.line(
+    `jobs        ${total} (${Object.entries(states).map(([s, n]) => `${n} ${s}`).join(", ")})`,
+  );
+  for (const problem of report.problems) out.line(`${out.paint("red", "problem")}     ${problem}`);
+  for (const warning of report.warnings) {
+    out.line(`${out.paint("yellow", "warning")}     ${warning}`);
+  }
+  if (healthy) out.line(`${out.paint("green", "ok")}          database verified`);
+  if (repair) out.line("nothing to repair");
+  return healthy ? 0 : 1;
 }

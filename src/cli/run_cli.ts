@@ -50,6 +50,7 @@ export async function runCli(argv: string[], out: Output = new Output()): Promis
       // (with its password) is in the environment, not in anyone's command line.
       Deno.env.set("QUEUECTL_STORE", url);
       if (!hasNetTo(storeNetHost()!)) return await rerunWithNetwork(argv);
+      endWithStarter();
     }
     return await spec.run(new CommandContext(out, options), args, options, afterDashes);
   } catch (error) {
@@ -196,6 +197,33 @@ function hasNetTo(host: string): boolean {
     "granted";
 }
 
+/** Set by {@linkcode rerunWithNetwork} on the run it starts: the pid of the run that started it. */
+const STARTER_PID = "QUEUECTL_STARTER_PID";
+
+/**
+ * In a run started by {@linkcode rerunWithNetwork}, ends this process as SIGTERM would (a
+ * foreground `worker start` drains, a dashboard stops) once the run that started it is gone, even
+ * by SIGKILL: nothing else would tell, and workers or a server would run on unattended. Processes
+ * this one starts do not inherit the variable.
+ */
+function endWithStarter(): void {
+  let starter: string | undefined;
+  try {
+    starter = Deno.env.get(STARTER_PID);
+    Deno.env.delete(STARTER_PID);
+  } catch {
+    return;
+  }
+  if (starter === undefined) return;
+  const gone = () => String(Deno.ppid) !== starter;
+  const watch = setInterval(() => {
+    if (!gone()) return;
+    clearInterval(watch);
+    Deno.kill(Deno.pid, "SIGTERM");
+  }, 200);
+  Deno.unrefTimer(watch);
+}
+
 /**
  * Runs this command again with network permission for the database only (queuectl is given none
  * otherwise), its output and exit status passed through. The URL is in `QUEUECTL_STORE` by now.
@@ -222,6 +250,7 @@ async function rerunWithNetwork(argv: string[]): Promise<number> {
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",
+    env: { [STARTER_PID]: String(Deno.pid) },
   }).spawn();
   // A terminal's Ctrl-C reaches both; a SIGTERM sent to this process is passed on.
   const forward = () => {

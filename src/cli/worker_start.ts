@@ -4,6 +4,7 @@
  */
 
 import { QueueError } from "../errors.ts";
+import { ensureHome } from "../journal/home_dir.ts";
 import { spawnWorkers, type StartedWorker, waitUntilRunning } from "../worker/mod.ts";
 import { type CommandSpec, integerOption } from "./command.ts";
 import { queueList } from "./queue.ts";
@@ -39,6 +40,9 @@ Examples:
     const foreground = options.foreground === true;
     // Open the store first: a bad home or a corrupt journal fails here, before any spawn.
     return await context.withStore(async (store) => {
+      // The journal store made the home when it opened; a PostgreSQL one does not, and workers
+      // keep their logs and their jobs' logs there.
+      if (context.storeUrl !== undefined) await ensureHome(home);
       // In the foreground, listen before spawning: a Ctrl-C during start-up must reach workers.
       let interrupts = 0;
       let missed: Deno.Signal[] = [];

@@ -67,11 +67,12 @@ export function parseDatabaseUrl(url: string): DatabaseAddress {
     throw new ValidationError(`Store URL "${redact(url)}" must start with postgres://`);
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
-  if (parsed.hostname === "" || database === "") {
+  // Without a user the driver would ask the system for one, which queuectl has no permission for.
+  if (parsed.hostname === "" || database === "" || parsed.username === "") {
     throw new ValidationError(
       `Store URL "${
         redact(url)
-      }" needs a host and a database: postgres://user:password@host:port/database`,
+      }" needs a user, a host and a database: postgres://user:password@host:port/database`,
     );
   }
   return {
@@ -119,7 +120,14 @@ export async function connect(
   const query = new URL(address.url).searchParams;
   const given = (key: string, value: unknown) =>
     query.has(key) || (key === "ssl" && query.has("sslmode")) ? {} : { [key]: value };
+  // The port and password too: the driver reads PGPORT and PGPASSWORD when the URL has none
+  // (a password given as a function is asked for only if the server wants one). Host and port
+  // go as lists, the driver's own form: from a string it would cut an IPv6 address at its colons.
+  const password = decodeURIComponent(new URL(address.url).password);
   return open(address.url, {
+    host: [address.host],
+    port: [address.port],
+    pass: password === "" ? () => "" : password,
     max: options.max ?? 4,
     connect_timeout: 10,
     idle_timeout: 60,

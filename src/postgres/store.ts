@@ -1108,8 +1108,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   /**
-   * What `doctor` says of a PostgreSQL store: where it is, its schema's version, and runs that
-   * look held by no live worker (recovery will take them up once their heartbeat is old).
+   * What `doctor` says of a PostgreSQL store: where it is, its schema's version, its jobs.
    * @returns The findings; `problems` is empty when all is well.
    */
   async diagnose(): Promise<{
@@ -1117,37 +1116,13 @@ export class PostgresQueueStore implements QueueStore {
     schemaVersion: number;
     jobs: JobCounts;
     problems: string[];
-    warnings: string[];
   }> {
-    return await this.#read(async (sql) => {
-      const { version } = first(await query(sql, `SELECT version FROM ${SCHEMA}.meta`));
-      const problems: string[] = [];
-      const warnings: string[] = [];
-      if (Number(version) !== MIGRATIONS.length) {
-        problems.push(`schema version ${version}, this queuectl expects ${MIGRATIONS.length}`);
-      }
-      const orphans = await query(
-        sql,
-        `SELECT j.id, j.worker_id FROM ${SCHEMA}.jobs j
-           LEFT JOIN ${SCHEMA}.workers w ON w.id = j.worker_id
-          WHERE j.state = 'processing'
-            AND (w.id IS NULL OR w.status NOT IN ('running', 'stopping') OR j.lease IS NULL)
-          LIMIT 20`,
-      );
-      for (const row of orphans) {
-        warnings.push(
-          `job ${row.id} is processing under worker ${row.worker_id}, which is not running: ` +
-            `the next worker's recovery takes it up`,
-        );
-      }
-      return {
-        where: this.#where(),
-        schemaVersion: Number(version),
-        jobs: await this.countJobs(),
-        problems,
-        warnings,
-      };
-    });
+    const [meta] = await this.#read((sql) => query(sql, `SELECT version FROM ${SCHEMA}.meta`));
+    const version = Number(meta?.version);
+    const problems = version === MIGRATIONS.length
+      ? []
+      : [`schema version ${version}, this queuectl expects ${MIGRATIONS.length}`];
+    return { where: this.#where(), schemaVersion: version, jobs: await this.countJobs(), problems };
   }
 
   async appendLog(jobId: string, run: number, offset: number, data: Uint8Array): Promise<void> {

@@ -7,6 +7,7 @@
 
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
+import { storeEnv } from "./_cli.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -54,7 +55,7 @@ export function queuectlOnTerminal(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", ...storeEnv(home), ...env },
   }).spawn();
   let text = "";
   const decoder = new TextDecoder();

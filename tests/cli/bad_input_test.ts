@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { ok, queuectl, withQueue } from "./_cli.ts";
+import { ok, queuectl, storeContents, withQueue } from "./_cli.ts";
 
 const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[] = [
   { args: ["enqueue", "{command: echo}"], code: 2, message: /Malformed JSON/ },
@@ -146,11 +145,10 @@ const cases: { args: string[]; stdin?: string; code: number; message: RegExp }[]
   },
 ];
 
-Deno.test("bad input: exit 2 or 3, one line on stderr, nothing on stdout, journal byte-for-byte unchanged", async () => {
+Deno.test("bad input: exit 2 or 3, one line on stderr, nothing on stdout, the store unchanged", async () => {
   await withQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"existing","command":"true"}']);
-    const journal = join(home, "journal.jsonl");
-    const before = await Deno.readFile(journal);
+    const before = await storeContents(home);
     const entries = async () =>
       (await Array.fromAsync(Deno.readDir(home))).map((e) => e.name).sort();
     const filesBefore = await entries();
@@ -167,7 +165,7 @@ Deno.test("bad input: exit 2 or 3, one line on stderr, nothing on stdout, journa
       );
       assert.match(lines[0]!, /^queuectl: /, what);
       assert.match(lines[0]!, message, what);
-      assert.deepEqual(await Deno.readFile(journal), before, `${what}: journal unchanged`);
+      assert.equal(await storeContents(home), before, `${what}: store unchanged`);
     }
     assert.deepEqual(await entries(), filesBefore, "no new files in the home");
   });

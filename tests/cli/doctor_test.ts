@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
+import { type JobJson, json, ok, queuectl, withJournalQueue } from "./_cli.ts";
 
 async function journalLines(home: string): Promise<string[]> {
   return (await Deno.readTextFile(join(home, "journal.jsonl"))).split("\n");
 }
 
 Deno.test("doctor passes a healthy journal and reports its figures", async () => {
-  await withQueue(async (home) => {
+  await withJournalQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
     const report = await json<{ problems: string[]; records: number; jobs: { total: number } }>(
       home,
@@ -23,7 +23,7 @@ Deno.test("doctor passes a healthy journal and reports its figures", async () =>
 });
 
 Deno.test("a torn tail is cut by the next writer; doctor --repair cuts it too", async () => {
-  await withQueue(async (home) => {
+  await withJournalQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
     const path = join(home, "journal.jsonl");
     const good = await Deno.readTextFile(path);
@@ -42,7 +42,7 @@ Deno.test("a torn tail is cut by the next writer; doctor --repair cuts it too", 
 });
 
 Deno.test("a hand-damaged record in the middle: a clear error, then doctor --repair backs up and cuts, naming the jobs", async () => {
-  await withQueue(async (home) => {
+  await withJournalQueue(async (home) => {
     for (const id of ["a", "b", "c"]) {
       await ok(home, ["enqueue", JSON.stringify({ id, command: "true" })]);
     }
@@ -94,7 +94,7 @@ Deno.test("a hand-damaged record in the middle: a clear error, then doctor --rep
 });
 
 Deno.test("a damaged header is refused and reported as not repairable", async () => {
-  await withQueue(async (home) => {
+  await withJournalQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
     const path = join(home, "journal.jsonl");
     const lines = await journalLines(home);

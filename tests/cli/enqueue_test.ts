@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
-import { type CliOptions, type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
+import {
+  type CliOptions,
+  type JobJson,
+  json,
+  ok,
+  queuectl,
+  storeContents,
+  storeEnv,
+  withQueue,
+} from "./_cli.ts";
 
 /** The fields a job gets from its input, to compare two jobs enqueued in different ways. */
 function given(job: JobJson): Partial<JobJson> {
@@ -191,7 +200,7 @@ const REFUSED: { args: string[]; message: string }[] = [
 Deno.test("enqueue -- refuses a bad option value naming the option: one line, exit 2, nothing written", async () => {
   await withQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"existing","command":"true"}']);
-    const before = await Deno.readFile(`${home}/journal.jsonl`);
+    const before = await storeContents(home);
     const cases = [
       ...REFUSED.map(({ args, message }) => ({ args: [...args, "--", "true"], message })),
       { args: ["--", ""], message: 'The command after "--" must not be empty, got ""' },
@@ -203,7 +212,7 @@ Deno.test("enqueue -- refuses a bad option value naming the option: one line, ex
       assert.equal(result.code, 2, `${what}: exit code (stderr: ${result.stderr})`);
       assert.equal(result.stdout, "", what);
       assert.equal(result.stderr, `queuectl: ${message.replace("HOME", home)}\n`, what);
-      assert.deepEqual(await Deno.readFile(`${home}/journal.jsonl`), before, `${what}: journal`);
+      assert.equal(await storeContents(home), before, `${what}: store unchanged`);
     }
   });
 });
@@ -228,7 +237,7 @@ Deno.test("the examples in enqueue --help work as written, in a shell", async ()
       const { code, stdout, stderr } = await new Deno.Command("sh", {
         args: ["-c", `${define}\n${example}`],
         cwd: user,
-        env: { HOME: user, QUEUECTL_HOME: home, NO_COLOR: "1", INIT_CWD: user },
+        env: { HOME: user, QUEUECTL_HOME: home, NO_COLOR: "1", INIT_CWD: user, ...storeEnv(home) },
         stdin: "null",
       }).output();
       const text = new TextDecoder();

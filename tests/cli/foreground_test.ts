@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
 import { waitFor } from "../_temp_home.ts";
-import { JournalQueueStore, type WorkerEntry } from "../../src/queue/mod.ts";
-import { type JobJson, json, ok, waitForJob, withQueue } from "./_cli.ts";
+import type { WorkerEntry } from "../../src/queue/mod.ts";
+import { type JobJson, json, ok, openStoreOf, storeEnv, waitForJob, withQueue } from "./_cli.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -33,7 +33,7 @@ function foregroundArgs(home: string): string[] {
 const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
 async function workers(home: string): Promise<WorkerEntry[]> {
-  const store = await JournalQueueStore.open(home);
+  const store = await openStoreOf(home);
   try {
     return await store.listWorkers();
   } finally {
@@ -48,6 +48,7 @@ Deno.test("workers of a SIGKILLed worker start --foreground notice and drain", a
       stdin: "null",
       stdout: "null",
       stderr: "null",
+      env: storeEnv(home),
     }).spawn();
     await ok(home, ["enqueue", '{"id":"j","command":"sleep 1"}']);
     await waitForJob(home, "j", (job) => job.state === "processing", "the job to start");
@@ -69,7 +70,7 @@ Deno.test("on a terminal, the first Ctrl-C says it drains and how to stop now; t
       stdin: "piped",
       stdout: "piped",
       stderr: "null",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...storeEnv(home) },
     }).spawn();
     const writer = terminal.stdin.getWriter();
     let screen = "";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor, withTempHome } from "../_temp_home.ts";
-import { json, ok, queuectl, withQueue, type WorkerJson } from "./_cli.ts";
+import { json, ok, queuectl, withJournalQueue, withQueue, type WorkerJson } from "./_cli.ts";
 
 const isRoot = Deno.uid() === 0;
 
@@ -17,7 +17,7 @@ function oneLine(stderr: string): string {
 }
 
 Deno.test("a home writable by other users is refused with the fix in the message, and nothing is written", async () => {
-  await withQueue(async (home) => {
+  await withJournalQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
     const journal = await Deno.readTextFile(join(home, "journal.jsonl"));
     await Deno.chmod(home, 0o777);
@@ -51,7 +51,7 @@ Deno.test("an empty home writable by other users is refused before any file is m
 for (const name of ["journal.jsonl", "queue.lock"]) {
   Deno.test(`a symlink at ${name} is refused and its target is left unchanged`, async () => {
     await withTempHome(async (elsewhere) => {
-      await withQueue(async (home) => {
+      await withJournalQueue(async (home) => {
         await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
         const target = join(elsewhere, name);
         await Deno.rename(join(home, name), target);
@@ -79,7 +79,7 @@ Deno.test({
     : "a journal owned by another user is refused (ignored: needs root to chown)",
   ignore: !isRoot,
   async fn() {
-    await withQueue(async (home) => {
+    await withJournalQueue(async (home) => {
       await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
       const journal = join(home, "journal.jsonl");
       const before = await Deno.readTextFile(journal);
@@ -112,7 +112,7 @@ Deno.test("a home that is a regular file gets a one-line reason", async () => {
 
 Deno.test("doctor lists every trust problem of the home and exits 1", async () => {
   await withTempHome(async (elsewhere) => {
-    await withQueue(async (home) => {
+    await withJournalQueue(async (home) => {
       await ok(home, ["enqueue", '{"id":"a","command":"true"}']);
       await Deno.chmod(join(home, "journal.jsonl"), 0o666);
       await Deno.mkdir(join(home, "logs", "a"), { recursive: true, mode: 0o700 });

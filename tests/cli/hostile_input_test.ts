@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAX_BATCH_JOBS } from "../../src/cli/enqueue.ts";
-import { type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
+import { type JobJson, json, ok, queuectl, storeContents, withQueue } from "./_cli.ts";
 
 Deno.test("job ids cannot escape logs/: traversal, absolute paths and NUL are refused", async () => {
   await withQueue(async (home) => {
@@ -68,8 +68,7 @@ Deno.test("the enqueuer's environment is never stored; only a job's explicit env
       ["enqueue", '{"id":"given","command":"echo $GREETING","env":{"GREETING":"hi"}}'],
       { env },
     );
-    const journal = await Deno.readTextFile(join(home, "journal.jsonl"));
-    assert.ok(!journal.includes("hunter2"), "the secret is not in the journal");
+    assert.ok(!(await storeContents(home)).includes("hunter2"), "the secret is not in the store");
     assert.equal((await json<JobJson & { env: unknown }>(home, ["show", "plain"])).env, null);
     assert.deepEqual((await json<JobJson & { env: unknown }>(home, ["show", "given"])).env, {
       GREETING: "hi",

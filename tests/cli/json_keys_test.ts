@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { COMMANDS } from "../../src/cli/commands.ts";
 import { startDashboard } from "../web/_dashboard.ts";
-import { ok, queuectl, withQueue } from "./_cli.ts";
+import { ok, queuectl, storeEnv, withQueue } from "./_cli.ts";
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
@@ -72,7 +72,12 @@ Deno.test("every command's --json uses snake_case keys", async () => {
     await run("worker stop", ["worker", "stop"]);
     await run("doctor", ["doctor"]);
     // dashboard serves until stopped: its --json is the line it announces itself with.
-    const dashboard = await startDashboard(home);
+    const store = storeEnv(home).QUEUECTL_STORE;
+    const dashboard = await startDashboard(home, [
+      "--listen",
+      "127.0.0.1:0",
+      ...(store === undefined ? [] : ["--store", store]),
+    ]);
     outputs.set("dashboard", dashboard.announcement);
     assert.equal(await dashboard.stop(), 0);
     const visible = COMMANDS.filter((spec) => !spec.hidden).map((spec) => spec.name.join(" "));

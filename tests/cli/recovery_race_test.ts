@@ -8,10 +8,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type JobJson, json, ok, queuectl, waitForJob, withQueue } from "./_cli.ts";
+import { type JobJson, json, ok, queuectl, waitForJob, withJournalQueue } from "./_cli.ts";
 
 Deno.test("a slow lock holder does not make live workers look dead: no kill, no overlap, no loss", async () => {
-  await withQueue(async (home) => {
+  await withJournalQueue(async (home) => {
     await ok(home, ["config", "set", "stall_timeout", "3"]);
     const locks = join(home, "locks");
     const overlaps = join(home, "overlaps");

@@ -6,16 +6,24 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { JournalQueueStore } from "../../src/queue/mod.ts";
 import { hostName, processStartTime } from "../../src/worker/liveness.ts";
-import { json, ok, queuectl, waitForJob, withQueue } from "./_cli.ts";
+import {
+  json,
+  ok,
+  openStoreOf,
+  queuectl,
+  storeContents,
+  storeEnv,
+  waitForJob,
+  withQueue,
+} from "./_cli.ts";
 
 Deno.test("worker stop never signals a process that took a dead worker's pid", async () => {
   await withQueue(async (home) => {
     const bystander = new Deno.Command("sleep", { args: ["60"] }).spawn();
     try {
       // A worker that died long ago, recorded with the pid the bystander has now.
-      const store = await JournalQueueStore.open(home, { now: () => Date.now() - 3600_000 });
+      const store = await openStoreOf(home, { now: () => Date.now() - 3600_000 });
       await store.registerWorker({
         id: "w-old",
         pid: bystander.pid,
@@ -43,11 +51,11 @@ Deno.test("dlq retry of several ids changes nothing when one of them is not dead
     assert.equal((await queuectl(home, ["wait", "d1", "--timeout", "20"])).code, 1);
     await ok(home, ["worker", "stop"]);
     await ok(home, ["enqueue", '{"id":"p1","command":"true"}']);
-    const before = await Deno.readFile(join(home, "journal.jsonl"));
+    const before = await storeContents(home);
     const retry = await queuectl(home, ["dlq", "retry", "d1", "p1"]);
     assert.equal(retry.code, 2);
     assert.match(retry.stderr, /Job "p1" is pending, not in the dead letter queue/);
-    assert.deepEqual(await Deno.readFile(join(home, "journal.jsonl")), before, "nothing written");
+    assert.equal(await storeContents(home), before, "nothing written");
     assert.equal(await ok(home, ["dlq", "retry", "d1"]), "d1 is pending again\n");
   });
 });
@@ -76,6 +84,7 @@ Deno.test("wait counts a job retention dropped while it waited as completed", as
       ],
       stdout: "piped",
       stderr: "piped",
+      env: storeEnv(home),
     }).spawn();
     await ok(home, ["worker", "start"]);
     await waitForJob(home, "a", (j) => j.state === "completed", "a to complete");

@@ -5,16 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { JournalQueueStore } from "../../src/queue/mod.ts";
 import { waitFor } from "../_temp_home.ts";
-import { type JobJson, json, ok, queuectl, withQueue } from "./_cli.ts";
+import { type JobJson, json, ok, openStoreOf, queuectl, storeContents, withQueue } from "./_cli.ts";
 
 Deno.test("four worker processes fire a missed tick once: one job, and it runs", async () => {
   await withQueue(async (home) => {
     // Added two years ago (a clock set back): the latest missed yearly tick is due now.
     const twoYearsAgo = Date.now() - 2 * 366 * 86400_000;
-    const store = await JournalQueueStore.open(home, { now: () => twoYearsAgo });
+    const store = await openStoreOf(home, { now: () => twoYearsAgo });
     await store.addSchedule({
       name: "yearly",
       cron: "0 0 1 1 *",
@@ -103,7 +101,7 @@ Deno.test("schedule add, list, pause, resume and remove as a user types them", a
 Deno.test("a bad expression, time zone or job is refused: exit 2, one line, nothing written", async () => {
   await withQueue(async (home) => {
     await ok(home, ["status"]);
-    const before = await Deno.readFile(join(home, "journal.jsonl"));
+    const before = await storeContents(home);
     const cases: [string[], RegExp][] = [
       [
         ["--cron", "61 * * * *", "--job", '{"command":"x"}'],
@@ -125,6 +123,6 @@ Deno.test("a bad expression, time zone or job is refused: exit 2, one line, noth
       assert.match(result.stderr, message);
       assert.equal(result.stderr.trim().split("\n").length, 1, "one line");
     }
-    assert.deepEqual(await Deno.readFile(join(home, "journal.jsonl")), before);
+    assert.equal(await storeContents(home), before, "nothing written");
   });
 });

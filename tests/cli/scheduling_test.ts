@@ -6,6 +6,7 @@ import {
   json,
   ok,
   queuectl,
+  storeEnv,
   waitForJob,
   withQueue,
   type WorkerJson,
@@ -175,6 +176,7 @@ Deno.test("worker start --foreground runs until SIGTERM, then drains and exits 0
       ],
       stdout: "null",
       stderr: "piped",
+      env: storeEnv(home),
     }).spawn();
     await ok(home, [
       "enqueue",

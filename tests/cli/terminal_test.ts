@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { ok, queuectl, withQueue } from "./_cli.ts";
+import { ok, queuectl, storeEnv, withQueue } from "./_cli.ts";
 
 const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -27,7 +27,7 @@ async function onTerminal(
     stdin: "null",
     stdout: "piped",
     stderr: "null",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...storeEnv(home) },
   }).spawn();
   // A command stuck at a prompt never ends by itself: give up on it after a while.
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
-import { type CliResult, ok, withQueue } from "./_cli.ts";
+import { type CliResult, ok, storeContents, storeEnv, withQueue } from "./_cli.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -20,7 +20,7 @@ async function run(home: string, args: string[]): Promise<CliResult> {
     ],
     stdin: "null",
     cwd: home,
-    env: { NO_COLOR: "1", QUEUECTL_HOME: home, INIT_CWD: home },
+    env: { NO_COLOR: "1", QUEUECTL_HOME: home, INIT_CWD: home, ...storeEnv(home) },
   }).output();
   const text = new TextDecoder();
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
@@ -207,8 +207,7 @@ const CASES: UsageCase[] = [
 Deno.test("every usage error is one line naming the option or argument, then where the help is; exit 2, nothing on stdout, nothing written", async () => {
   await withQueue(async (home) => {
     await ok(home, ["enqueue", '{"id":"existing","command":"true"}']);
-    const journal = `${home}/journal.jsonl`;
-    const before = await Deno.readFile(journal);
+    const before = await storeContents(home);
     const entries = async () =>
       (await Array.fromAsync(Deno.readDir(home))).map((e) => e.name).sort();
     const filesBefore = await entries();
@@ -219,7 +218,7 @@ Deno.test("every usage error is one line naming the option or argument, then whe
       assert.equal(result.stdout, "", `${what}: stdout`);
       const pointer = `see "queuectl ${help === undefined ? "" : `${help} `}--help"`;
       assert.equal(result.stderr, `queuectl: ${problem}; ${pointer}\n`, what);
-      assert.deepEqual(await Deno.readFile(journal), before, `${what}: journal unchanged`);
+      assert.equal(await storeContents(home), before, `${what}: store unchanged`);
     }
     assert.deepEqual(await entries(), filesBefore, "no new files in the home");
   });

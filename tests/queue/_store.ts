@@ -1,7 +1,9 @@
 /**
  * Test helper: a store on a fresh temporary home (and, when PostgreSQL is there, a fresh database)
  * with a hand-driven clock. `withStore` runs a test against every store: the journal and
- * PostgreSQL, the same test unchanged (a conformance suite).
+ * PostgreSQL, the same test unchanged (a conformance suite). `QUEUECTL_TEST_STORES=journal` (or
+ * `=postgres`, or `journal,postgres`) runs it against those only; PostgreSQL named there must be
+ * reachable, or every test that asks fails. The CLI tests (tests/cli/_cli.ts) follow the same list.
  * @module
  */
 
@@ -30,8 +32,9 @@ export type Reopen = () => Promise<QueueStore>;
 export type StoreKind = "journal" | "postgres";
 
 /**
- * Runs `body` with a store and a fake clock, once per store (the journal, then PostgreSQL when a
- * server is reachable); closes and removes everything afterwards. A failure names the store.
+ * Runs `body` with a store and a fake clock, once per store of {@linkcode storeKinds} (the
+ * journal, then PostgreSQL when a server is reachable); closes and removes everything afterwards.
+ * A failure names the store.
  * @param body The test: the store, the clock, the home (for files such as logs), and `reopen`.
  */
 export async function withStore(
@@ -47,9 +50,35 @@ export async function withStore(
   }
 }
 
-/** The stores available here: always the journal; PostgreSQL when its test server answers. */
+const STORE_KINDS: readonly StoreKind[] = ["journal", "postgres"];
+
+/**
+ * The stores tests run against. `QUEUECTL_TEST_STORES` (a comma list: `journal`, `postgres`)
+ * chooses; without it, the journal always and PostgreSQL when its test server answers. PostgreSQL
+ * asked for by name but unreachable is an error, not a skip.
+ * @returns The stores, the journal first.
+ * @throws {Error} for an unknown store name, or PostgreSQL asked for and not reachable.
+ */
 export async function storeKinds(): Promise<StoreKind[]> {
-  return (await postgresAvailable()) ? ["journal", "postgres"] : ["journal"];
+  const asked = Deno.env.get("QUEUECTL_TEST_STORES")?.split(",").map((name) => name.trim())
+    .filter((name) => name !== "");
+  if (asked === undefined || asked.length === 0) {
+    return (await postgresAvailable()) ? ["journal", "postgres"] : ["journal"];
+  }
+  for (const name of asked) {
+    if (!STORE_KINDS.includes(name as StoreKind)) {
+      throw new Error(
+        `QUEUECTL_TEST_STORES names "${name}": the stores are ${STORE_KINDS.join(", ")}`,
+      );
+    }
+  }
+  if (asked.includes("postgres") && !(await postgresAvailable())) {
+    throw new Error(
+      "QUEUECTL_TEST_STORES asks for postgres, but the PostgreSQL test server does not answer " +
+        "(QUEUECTL_TEST_PG, or postgres://queuectl:queuectl@127.0.0.1:5432/postgres; .ci/run starts it)",
+    );
+  }
+  return STORE_KINDS.filter((kind) => asked.includes(kind));
 }
 
 /**
