@@ -7,6 +7,7 @@
 
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
+import { storeEnv } from "../cli/_cli.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -56,7 +57,7 @@ export async function startDashboard(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...storeEnv(home) },
   }).spawn();
   let errors = "";
   const drained = (async () => {

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { json, ok, queuectl, withQueue } from "../cli/_cli.ts";
+import { waitFor } from "../_temp_home.ts";
 import { browserTestName, hasChromium, withBrowser } from "./_browser.ts";
 import { type RunningDashboard, startDashboard } from "./_dashboard.ts";
 
@@ -130,11 +131,10 @@ Deno.test({
             await open("/jobs");
             await markPage(page);
             // Written by queuectl as the run goes: wait until it has started.
-            for (;;) {
+            await waitFor("the job to start", async () => {
               const job = await json<{ state: string }>(home, ["show", "live"]);
-              if (job.state === "processing") break;
-              await new Promise((resolve) => setTimeout(resolve, 50));
-            }
+              return job.state === "processing" || undefined;
+            });
             await open("/jobs/live");
             await markPage(page);
             await page.locator("#log", { hasText: "first line" }).waitFor();
