@@ -113,12 +113,17 @@ Examples:
         return statuses.every((s) => s.success) ? 0 : 1;
       } finally {
         if (foreground) {
+          // A Ctrl-C that comes as the workers end must not turn their clean stop into a death by
+          // SIGINT (exit 130): this process exits next, so SIGINT stays caught, and ignored.
+          Deno.addSignalListener("SIGINT", ignoreSignal);
           for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
         }
       }
     });
   },
 };
+
+function ignoreSignal(): void {}
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
