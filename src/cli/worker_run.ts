@@ -10,7 +10,7 @@ import { writeAll } from "../journal/file_io.ts";
 import { openStore } from "../open_store.ts";
 import { Worker } from "../worker/mod.ts";
 import { makeWorkerId } from "../worker/supervisor.ts";
-import type { CommandSpec } from "./command.ts";
+import { type CommandSpec, integerOption } from "./command.ts";
 import { queueList } from "./queue.ts";
 
 export const workerRunCommand: CommandSpec = {
@@ -22,6 +22,7 @@ export const workerRunCommand: CommandSpec = {
     "log-file": { type: "string", value: "PATH", help: "append the worker's log here, not stderr" },
     attached: { type: "boolean", help: "drain when standard input closes (the starter is gone)" },
     queue: { type: "string", value: "Q,…", help: "claim only from these queues" },
+    concurrency: { type: "string", value: "N", help: "jobs run at once (default 1)" },
   },
   positionals: [0, 0],
   async run(context, _args, options) {
@@ -60,6 +61,7 @@ export const workerRunCommand: CommandSpec = {
         id: (options.id as string | undefined) ?? makeWorkerId(),
         log,
         ...(options.queue === undefined ? {} : { queues: queueList(options.queue as string) }),
+        slots: integerOption(options, "concurrency", 1) ?? 1,
       });
       // SIGTERM (`worker stop`, or a first Ctrl-C forwarded by `worker start --foreground`)
       // drains, however often it comes: a stop `--now` is read from the journal by checkIn.

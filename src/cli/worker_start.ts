@@ -1,9 +1,10 @@
 /**
- * `queuectl worker start [--count N] [--foreground]`: start worker processes.
+ * `queuectl worker start [--count P] [--concurrency N] [--foreground]`: start worker processes,
+ * each running up to N jobs at once.
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { QueueError, ValidationError } from "../errors.ts";
 import { ensureHome } from "../journal/home_dir.ts";
 import { spawnWorkers, type StartedWorker, waitUntilRunning } from "../worker/mod.ts";
 import { type CommandSpec, integerOption } from "./command.ts";
@@ -12,17 +13,34 @@ import { workerViews } from "./worker_views.ts";
 
 /** Most workers one command starts. */
 export const MAX_WORKERS = 256;
+/** Most jobs one worker process runs at once. */
+export const MAX_SLOTS = 256;
 
 export const workerStartCommand: CommandSpec = {
   name: ["worker", "start"],
   summary: "start N worker processes; returns once they run (or stay attached: --foreground)",
-  details: `Detached workers log to <home>/workers/<id>.log. With --foreground, Ctrl-C (or SIGTERM)
+  details: `Each worker process runs up to --concurrency jobs at once (default 1), so --count 2
+--concurrency 4 runs up to 8 jobs with two processes: one heartbeat and one journal handle per
+process, a few MiB per extra job instead of a whole process.
+Detached workers log to <home>/workers/<id>.log. With --foreground, Ctrl-C (or SIGTERM)
 stops them gracefully: running jobs finish. A second Ctrl-C kills running jobs and requeues them.
 Examples:
   queuectl worker start --count 4
+  queuectl worker start --concurrency 8
   queuectl worker start --foreground`,
   options: {
-    count: { type: "string", short: "n", value: "N", help: "how many workers (default 1)" },
+    count: {
+      type: "string",
+      short: "n",
+      value: "P",
+      help: "how many worker processes (default 1)",
+    },
+    concurrency: {
+      type: "string",
+      short: "c",
+      value: "N",
+      help: "jobs each worker runs at once (default 1)",
+    },
     queue: {
       type: "string",
       short: "q",
@@ -36,6 +54,10 @@ Examples:
     const count = integerOption(options, "count", 1) ?? 1;
     const queues = options.queue === undefined ? undefined : queueList(options.queue as string);
     if (count > MAX_WORKERS) throw new QueueError(`At most ${MAX_WORKERS} workers per command`);
+    const slots = integerOption(options, "concurrency", 1) ?? 1;
+    if (slots > MAX_SLOTS) {
+      throw new ValidationError(`Option --concurrency must be at most ${MAX_SLOTS}, got ${slots}`);
+    }
     const home = context.home;
     const foreground = options.foreground === true;
     // Open the store first: a bad home or a corrupt journal fails here, before any spawn.
@@ -75,7 +97,7 @@ Examples:
         for (const [name, listener] of listeners) Deno.addSignalListener(name, listener);
       }
       try {
-        workers = await spawnWorkers(home, count, !foreground, queues);
+        workers = await spawnWorkers(home, count, !foreground, queues, slots);
         try {
           await waitUntilRunning(store, workers);
           registered = true;

@@ -12,6 +12,7 @@
 import { NotFoundError, QueueError, StoreUnavailableError, ValidationError } from "../errors.ts";
 import { ulidFactory } from "../platform/ulid.ts";
 import { sleep } from "../platform/timers.ts";
+import { Mutex } from "../journal/mutex.ts";
 import { planCancel, planRetry } from "../queue/cancel_retry.ts";
 import type { Config, ConfigKey } from "../queue/config.ts";
 import { Consequences } from "../queue/consequences.ts";
@@ -158,6 +159,13 @@ export class PostgresQueueStore implements QueueStore {
   #clockOffset = 0;
   /** Workers whose last claim failed with the connection: it may have committed unseen. */
   #unsureClaims = new Set<string>();
+  /**
+   * The jobs each worker of this process holds (claimed, not yet ended here): a worker runs several
+   * at once, so a claim whose reply was lost is the one processing under its id that is not here.
+   */
+  #held = new Map<string, Set<string>>();
+  /** Claims of this process, one at a time: `#held` is exact while each decides. */
+  #claiming = new Mutex();
   /** Workers on many machines share it. */
   readonly sharedAcrossHosts = true;
   /** Runs' output is kept in the database (`log_chunks`), its last 1 MiB. */
@@ -336,26 +344,42 @@ export class PostgresQueueStore implements QueueStore {
     });
   }
 
-  async claimNext(workerId: string): Promise<Claim | null> {
-    try {
-      const claim = await this.#claimNext(workerId);
-      this.#unsureClaims.delete(workerId);
-      return claim;
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) this.#unsureClaims.add(workerId);
-      throw error;
-    }
+  claimNext(workerId: string): Promise<Claim | null> {
+    return this.#claiming.run(async () => {
+      try {
+        const claim = await this.#claimNext(workerId);
+        this.#unsureClaims.delete(workerId);
+        if (claim) this.#heldBy(workerId).add(claim.job.id);
+        return claim;
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) this.#unsureClaims.add(workerId);
+        throw error;
+      }
+    });
+  }
+
+  #heldBy(workerId: string): Set<string> {
+    let held = this.#held.get(workerId);
+    if (!held) this.#held.set(workerId, held = new Set());
+    return held;
+  }
+
+  /** A claim ended here (settled, requeued, released, or found no longer held). */
+  #ended<T>(claim: Claim, outcome: T): T {
+    this.#held.get(claim.workerId)?.delete(claim.job.id);
+    return outcome;
   }
 
   async #claimNext(workerId: string): Promise<Claim | null> {
     return await this.#tx(async (tx, afterLostConnection) => {
       if (afterLostConnection || this.#unsureClaims.has(workerId)) {
-        // The claim that went before may have committed with its reply lost: a worker asks for
-        // a claim only when it holds none, so a job processing under its id is that claim.
+        // The claim that went before may have committed with its reply lost: a job processing
+        // under this worker's id that none of its runs here holds is that claim.
         const [mine] = await query(
           tx,
-          `SELECT * FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1 LIMIT 1`,
-          [workerId],
+          `SELECT * FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1
+             AND NOT (id = ANY($2::text[])) LIMIT 1`,
+          [workerId, [...(this.#held.get(workerId) ?? [])]],
         );
         if (mine) {
           const job = jobFromRow(mine);
@@ -463,11 +487,12 @@ export class PostgresQueueStore implements QueueStore {
     return result;
   }
 
-  settle(claim: Claim, result: RunResult): Promise<SettleOutcome> {
-    return this.#endRun<SettleOutcome>(claim, "ignored", (state, job, effects) => {
+  async settle(claim: Claim, result: RunResult): Promise<SettleOutcome> {
+    const outcome = await this.#endRun<SettleOutcome>(claim, "ignored", (state, job, effects) => {
       const { record, outcome } = settleRun(state, job, claim.lease, result, this.#now(), effects);
       return { records: [record], result: outcome };
     });
+    return this.#ended(claim, outcome);
   }
 
   async settleAndClaimNext(
@@ -478,22 +503,26 @@ export class PostgresQueueStore implements QueueStore {
     return { outcome, next: await this.claimNext(claim.workerId) };
   }
 
-  requeue(claim: Claim, reason: string): Promise<boolean> {
-    return this.#endRun(claim, false, (_state, job, effects) => ({
+  async requeue(claim: Claim, reason: string): Promise<boolean> {
+    const requeued = await this.#endRun(claim, false, (_state, job, effects) => ({
       records: [requeueRun(job, claim.lease, this.#at(), reason, effects)],
       result: true,
     }));
+    return this.#ended(claim, requeued);
   }
 
-  release(claim: Claim, reason: string): Promise<boolean> {
-    return this.#endRun(claim, false, (_state, job, effects) => ({
+  async release(claim: Claim, reason: string): Promise<boolean> {
+    const released = await this.#endRun(claim, false, (_state, job, effects) => ({
       records: [interruptRun(job, claim.lease, this.#at(), reason, effects)],
       result: true,
     }));
+    return this.#ended(claim, released);
   }
 
   async registerWorker(registration: WorkerRegistration): Promise<void> {
     const { id, pid, host, pstart, queues } = registration;
+    // Joining (again): whatever it held before was recovered by others.
+    this.#held.delete(id);
     await this.#tx(async (tx) => {
       const state = await loadSlice(tx, { workers: [id] });
       await this.#write(tx, state, [

@@ -39,6 +39,7 @@ export function makeWorkerId(): string {
  * @param count How many.
  * @param detached Whether they outlive this process.
  * @param queues The queues they claim from; every queue when absent.
+ * @param slots How many jobs each runs at once.
  * @returns The started processes.
  */
 export async function spawnWorkers(
@@ -46,6 +47,7 @@ export async function spawnWorkers(
   count: number,
   detached: boolean,
   queues?: string[],
+  slots = 1,
 ): Promise<StartedWorker[]> {
   if (detached) await ensurePrivateDir(join(home, WORKERS_DIR));
   const { program, prefix } = selfCommand();
@@ -55,6 +57,7 @@ export async function spawnWorkers(
     const logFile = detached ? workerLogPath(home, id) : null;
     const args = [...prefix, "worker", "run", "--home", home, "--id", id];
     if (queues) args.push("--queue", queues.join(","));
+    if (slots > 1) args.push("--concurrency", String(slots));
     if (logFile) args.push("--log-file", logFile);
     // An attached worker reads a pipe from this process: when this process dies, even by
     // SIGKILL, the pipe closes and the worker drains instead of running on unattended.

@@ -1,6 +1,8 @@
 /**
  * The worker loop: register, heartbeat, recover lost workers' jobs, claim the next due job, run
- * it, settle it, and stop when asked — draining (running job finishes) or now (killed, requeued).
+ * it, settle it, and stop when asked — draining (running jobs finish) or now (killed, requeued).
+ * One process runs up to `slots` jobs at once: one claim loop fills free slots; a slot that
+ * settles its run claims its next job in the same write; one heartbeat and one store for all.
  * @module
  */
 
@@ -25,6 +27,14 @@ export interface WorkerOptions {
   killGraceMs?: number;
   /** The queues it claims from; every queue when absent. */
   queues?: string[];
+  /** How many jobs it runs at once (default 1). */
+  slots?: number;
+}
+
+/** A run in progress in one slot. */
+interface Running {
+  claim: Claim;
+  abort: AbortController;
 }
 
 /** Why a run is aborted: the worker stops now, or the job was canceled, or fenced (below). */
@@ -51,7 +61,15 @@ export class Worker {
   #wakeup = new Wakeup();
   #stopMode: StopMode | null = null;
   #lost = false;
-  #running: { claim: Claim; abort: AbortController } | undefined;
+  /** The runs in progress, by job id. */
+  #running = new Map<string, Running>();
+  #slots: number;
+  /** Slots holding a claim (running, or recording how the run ended). */
+  #busy = 0;
+  /** The slots' chains of runs, awaited before the worker exits. */
+  #chains = new Set<Promise<void>>();
+  /** What made a slot give up: the worker stops, and fails with it. */
+  #fatal: Error | undefined;
   #ticking = false;
   #checkingCancel = false;
   #probe = localLivenessProbe();
@@ -66,6 +84,7 @@ export class Worker {
 
   constructor(options: WorkerOptions) {
     this.#options = options;
+    this.#slots = Math.max(1, Math.floor(options.slots ?? 1));
   }
 
   /**
@@ -79,7 +98,7 @@ export class Worker {
   /** Asks the loop to stop: `drain` lets a running job finish, `now` kills and requeues it. */
   requestStop(mode: StopMode): void {
     if (this.#stopMode !== "now") this.#stopMode = mode;
-    if (mode === "now") this.#running?.abort.abort();
+    if (mode === "now") this.#abortAll();
     this.#wakeup.notify();
   }
 
@@ -90,11 +109,12 @@ export class Worker {
   async run(): Promise<void> {
     const { store, id, log } = this.#options;
     await this.#register();
-    log(`worker ${id} started (pid ${Deno.pid})`);
+    const slots = this.#slots > 1 ? `, ${this.#slots} jobs at once` : "";
+    log(`worker ${id} started (pid ${Deno.pid}${slots})`);
     // A journal change wakes an idle worker, and makes a busy one look for a cancel of its job.
     const watcher = store.watch(() => {
       this.#wakeup.notify();
-      if (this.#running) this.#checkCancel();
+      if (this.#running.size > 0) this.#checkCancel();
     });
     const config = await store.getConfig();
     const tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, config.stall_timeout * 1000 / 3));
@@ -108,41 +128,16 @@ export class Worker {
       // A recovery that fails (another process's run that cannot be recorded now) must not keep
       // this worker from its own work: it is tried again on every tick.
       await this.#recover().catch((error) => log(`recovery failed: ${messageOf(error)}`));
-      let failures = 0;
-      while (this.#stopMode === null && !this.#lost) {
-        try {
-          let claim = await store.claimNext(id);
-          failures = 0;
-          this.#solved();
-          if (!claim) await this.#idle();
-          // Settling a run and claiming the next job is one journal write: one fsync per job.
-          while (claim) claim = await this.#runClaim(claim);
-        } catch (error) {
-          // The journal could not be read or written (a full disk, a damaged line): say so and
-          // try again later; only a failed fsync (the journal can no longer be trusted) ends it.
-          if (error instanceof FatalStorageError || error instanceof UnreleasedClaimError) {
-            failed = true;
-            throw error;
-          }
-          const pauseMs = Math.min(MAX_RETRY_PAUSE_MS, 500 * 2 ** failures++);
-          this.#say(
-            `worker: ${messageOf(error)}; trying again (every ${pauseMs / 1000} s at most)`,
-          );
-          await this.#wakeup.sleep(pauseMs);
-        }
-        if (this.#lost && store.sharedAcrossHosts && this.#stopMode === null) {
-          // Presumed dead while the store was out of reach: its jobs were recovered (and fenced
-          // off). The process is fine: it joins again, and keeps the pool its size.
-          log(
-            `worker ${id} was presumed dead (its heartbeats stopped reaching the store); joining again`,
-          );
-          await this.#register().then(() => (this.#lost = false), (error) => {
-            this.#say(`worker: cannot join again: ${messageOf(error)}`);
-            return this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
-          });
-        }
-      }
+      await this.#claimLoop();
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
+      // Running jobs finish (drain) or are killed (now, lost, fatal) before the worker exits;
+      // its heartbeats go on meanwhile.
+      if (this.#fatal || failed) this.#abortAll();
+      while (this.#chains.size > 0) await Promise.allSettled([...this.#chains]);
+      if (this.#fatal) failed = true;
       clearInterval(ticker);
       clearInterval(fence);
       watcher.close();
@@ -156,11 +151,101 @@ export class Worker {
         });
       }
     }
+    if (this.#fatal) throw this.#fatal;
     log(
       this.#lost
         ? `worker ${id} was presumed dead by another process; exiting`
         : `worker ${id} stopped`,
     );
+  }
+
+  /**
+   * Fills free slots until the worker stops: claims the next due job and starts it in a slot, or
+   * sleeps until something changes (a journal write, a slot freed, a due time, the poll interval).
+   */
+  async #claimLoop(): Promise<void> {
+    const { store, id, log } = this.#options;
+    let failures = 0;
+    while (this.#stopMode === null && !this.#lost && !this.#fatal) {
+      if (this.#busy >= this.#slots) {
+        // Woken when a slot frees (or anything else happens; then it just looks again).
+        await this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
+        continue;
+      }
+      try {
+        // Taken before the claim is asked for: a slot that settles meanwhile must not take it.
+        this.#busy++;
+        let claim: Claim | null;
+        try {
+          claim = await store.claimNext(id);
+        } catch (error) {
+          this.#busy--;
+          throw error;
+        }
+        failures = 0;
+        this.#solved();
+        if (claim) this.#startSlot(claim);
+        else {
+          this.#busy--;
+          await this.#idle();
+        }
+      } catch (error) {
+        // The journal could not be read or written (a full disk, a damaged line): say so and
+        // try again later; only a failed fsync (the journal can no longer be trusted) ends it.
+        if (error instanceof FatalStorageError) throw error;
+        const pauseMs = Math.min(MAX_RETRY_PAUSE_MS, 500 * 2 ** failures++);
+        this.#say(
+          `worker: ${messageOf(error)}; trying again (every ${pauseMs / 1000} s at most)`,
+        );
+        await this.#wakeup.sleep(pauseMs);
+      }
+      if (this.#lost && store.sharedAcrossHosts && this.#stopMode === null && !this.#fatal) {
+        // Presumed dead while the store was out of reach: its jobs were recovered (and fenced
+        // off). The process is fine: it joins again once its killed runs are over, and keeps
+        // the pool its size.
+        while (this.#chains.size > 0) await Promise.allSettled([...this.#chains]);
+        log(
+          `worker ${id} was presumed dead (its heartbeats stopped reaching the store); joining again`,
+        );
+        await this.#register().then(() => (this.#lost = false), (error) => {
+          this.#say(`worker: cannot join again: ${messageOf(error)}`);
+          return this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
+        });
+      }
+    }
+  }
+
+  /**
+   * Runs a claim in a slot (already counted busy), then each next job the slot claims as it
+   * settles, until there is none; then frees the slot.
+   */
+  #startSlot(first: Claim): void {
+    const chain = (async () => {
+      try {
+        // Settling a run and claiming the next job is one journal write: one fsync per job.
+        let claim: Claim | null = first;
+        while (claim) claim = await this.#runClaim(claim);
+      } catch (error) {
+        if (error instanceof FatalStorageError || error instanceof UnreleasedClaimError) {
+          // Nothing can be recorded: stop the worker; its exit (or another process's recovery
+          // once it is gone) releases what it held.
+          this.#fatal ??= error;
+          this.#abortAll();
+        } else {
+          this.#say(`worker: ${messageOf(error)}`);
+        }
+      } finally {
+        this.#busy--;
+        this.#wakeup.notify();
+      }
+    })();
+    this.#chains.add(chain);
+    chain.finally(() => this.#chains.delete(chain));
+  }
+
+  /** Kills every running job (stop now, presumed dead, or the worker failed). */
+  #abortAll(): void {
+    for (const running of this.#running.values()) running.abort.abort();
   }
 
   async #register(): Promise<void> {
@@ -205,18 +290,19 @@ export class Worker {
       this.#resumedAt = now;
       void this.#tick();
     }
-    const running = this.#running;
-    if (!running || running.abort.signal.aborted) return;
     if (now - this.#resumedAt < Math.min(1000, this.#stallMs / 6)) return;
     const silentMs = now - this.#lastBeat;
     if (silentMs < this.#stallMs * FENCE_AFTER) return;
     const grace = Math.min(this.#options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, this.#stallMs / 6);
-    this.#options.log(
-      `job ${running.claim.job.id}: no heartbeat reached the store for ${
-        Math.round(silentMs / 1000)
-      } s; killing it before this worker is presumed dead (the job will run again)`,
-    );
-    running.abort.abort(new AbortRun(FENCED, grace));
+    for (const running of this.#running.values()) {
+      if (running.abort.signal.aborted) continue;
+      this.#options.log(
+        `job ${running.claim.job.id}: no heartbeat reached the store for ${
+          Math.round(silentMs / 1000)
+        } s; killing it before this worker is presumed dead (the job will run again)`,
+      );
+      running.abort.abort(new AbortRun(FENCED, grace));
+    }
   }
 
   async #idle(): Promise<void> {
@@ -243,7 +329,8 @@ export class Worker {
     const { store, home, log } = this.#options;
     const { job } = claim;
     const abort = new AbortController();
-    this.#running = { claim, abort };
+    if (this.#stopMode === "now" || this.#lost) abort.abort();
+    this.#running.set(job.id, { claim, abort });
     log(`job ${job.id} run ${job.runs} (attempt ${job.attempts}) started: ${job.command}`);
     const logPath = attemptLogPath(home, job.id, job.runs);
     const shipper = new LogShipper(store, job.id, job.runs, logPath, log);
@@ -276,7 +363,7 @@ export class Worker {
         durationMs: 0,
       };
     } finally {
-      this.#running = undefined;
+      this.#running.delete(job.id);
       await shipper.finish();
     }
     if (result.aborted) {
@@ -336,7 +423,7 @@ export class Worker {
             `job ${claim.job.id}: ${messageOf(error)}; its end is recorded once it is back`,
           );
           attempt--;
-          await this.#wakeup.sleep(Math.min(MAX_RETRY_PAUSE_MS, 1000));
+          await sleep(1000);
           continue;
         }
         if (error instanceof FatalStorageError || attempt >= SETTLE_TRIES) {
@@ -368,7 +455,7 @@ export class Worker {
       this.#lastBeat = sent;
       if (self?.status === "lost") {
         this.#lost = true;
-        this.#running?.abort.abort();
+        this.#abortAll();
         this.#wakeup.notify();
         return;
       }
@@ -401,15 +488,16 @@ export class Worker {
     }
   }
 
-  /** Kills the running job if its cancel was asked for (through the store). */
+  /** Kills the running jobs whose cancel was asked for (through the store). */
   async #checkCancel(): Promise<void> {
-    const running = this.#running;
-    if (!running || this.#checkingCancel) return;
+    if (this.#running.size === 0 || this.#checkingCancel) return;
     this.#checkingCancel = true;
     try {
       const canceled = await this.#options.store.cancelRequests(this.#options.id);
-      if (canceled.includes(running.claim.job.id) && this.#running === running) {
-        this.#options.log(`job ${running.claim.job.id} was canceled: killing it`);
+      for (const id of canceled) {
+        const running = this.#running.get(id);
+        if (!running || running.abort.signal.aborted) continue;
+        this.#options.log(`job ${id} was canceled: killing it`);
         running.abort.abort(CANCELED);
       }
     } catch (error) {
