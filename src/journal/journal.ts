@@ -61,6 +61,15 @@ export interface Decision<T> {
   result: T;
 }
 
+/** A transaction waiting for its group commit. */
+interface PendingTransaction<S> {
+  decide: (state: S) => Decision<unknown> | Promise<Decision<unknown>>;
+  after: (state: S, result: unknown) => unknown;
+  durable: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /** Options of one transaction. */
 export interface TransactOptions {
   /** `false` for records nobody waits on (heartbeats): never fsync'd on their own. */
@@ -135,6 +144,8 @@ export class Journal<S> {
   #storage: JournalStorage;
   #lock: StorageLock;
   #mutex = new Mutex();
+  /** Transactions asked for and not yet written: the next group commit. */
+  #pending: PendingTransaction<S>[] = [];
   #file: StorageFile | undefined;
   #ino: number | null = null;
   #header: JournalHeader | undefined;
@@ -235,20 +246,73 @@ export class Journal<S> {
     decide: (state: S) => Decision<T> | Promise<Decision<T>>,
     options: TransactOptions = {},
   ): Promise<T> {
-    return this.#mutex.run(async () => {
+    return this.transactThen(decide, (_state, result) => result, options);
+  }
+
+  /**
+   * {@linkcode Journal.transact}, then `after` reads the state right after this transaction's
+   * records are applied (later transactions of the same group commit are not applied yet).
+   * Transactions this process asks for while another is being written go together: one lock,
+   * one catch-up, and one fsync for all of them (group commit); each is decided on the state
+   * its predecessors left, in the order asked, and none is answered before that fsync.
+   * @param decide Decision over the fresh state.
+   * @param after Reads the result from the state its records made.
+   * @param options `durable: false` to skip the fsync for this append.
+   * @returns What `after` returned.
+   */
+  transactThen<T, R>(
+    decide: (state: S) => Decision<T> | Promise<Decision<T>>,
+    after: (state: S, result: T) => R,
+    options: TransactOptions = {},
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.push({
+        decide,
+        after: after as (state: S, result: unknown) => unknown,
+        durable: options.durable ?? true,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      // The first of a group schedules its commit; later ones join it until it starts.
+      if (this.#pending.length === 1) this.#mutex.run(() => this.#commitPending());
+    });
+  }
+
+  /** Writes every transaction asked for so far: one lock, one write each, one fsync. */
+  async #commitPending(): Promise<void> {
+    const group = this.#pending;
+    this.#pending = [];
+    const answers: [PendingTransaction<S>, unknown][] = [];
+    try {
       this.#checkUsable();
       await this.#catchUpIfReplaced();
-      return await this.#lock.withLock(async () => {
+      await this.#lock.withLock(async () => {
         this.#checkUsable();
         await this.#catchUp(true);
-        const decision = await decide(this.#state);
-        if (decision.records.length > 0) {
-          await this.#append(decision.records, options.durable ?? true);
-          await this.#compactIfDue();
+        let sync = false;
+        let wrote = false;
+        for (const txn of group) {
+          try {
+            const decision = await txn.decide(this.#state);
+            if (decision.records.length > 0) {
+              sync = (await this.#append(decision.records, txn.durable)) || sync;
+              wrote = true;
+            }
+            answers.push([txn, txn.after(this.#state, decision.result)]);
+          } catch (error) {
+            // A failed fsync or undo leaves nothing to trust: the whole group fails.
+            if (this.#fatal) throw this.#fatal;
+            txn.reject(error);
+          }
         }
-        return decision.result;
+        if (sync) await this.#syncNow(true);
+        if (wrote) await this.#compactIfDue();
       }, this.#lockWait());
-    });
+    } catch (error) {
+      for (const txn of group) txn.reject(error);
+      return;
+    }
+    for (const [txn, answer] of answers) txn.resolve(answer);
   }
 
   /**
@@ -271,7 +335,7 @@ export class Journal<S> {
         // A small journal is read whole faster than its end is searched: one read, no seeks.
         if (this.#header || await this.#file!.size() <= this.#blindAppendMinBytes) {
           await this.#catchUp(true);
-          await this.#append(bodies, true);
+          if (await this.#append(bodies, true)) await this.#syncNow(true);
           return;
         }
         const head = new TextDecoder().decode(await this.#file!.readAt(0, HEADER_PROBE_BYTES));
@@ -279,7 +343,7 @@ export class Journal<S> {
         if (newline < 0) {
           // An empty or headerless file: the ordinary path creates or refuses it.
           await this.#catchUp(true);
-          await this.#append(bodies, true);
+          if (await this.#append(bodies, true)) await this.#syncNow(true);
           return;
         }
         const decoded = decodeHeaderLine(head.slice(0, newline));
@@ -497,7 +561,11 @@ export class Journal<S> {
     this.#position = { offset: headerBytes, line: 2, nextSeq: header.seq + 1 };
   }
 
-  async #append(bodies: RecordBody[], durable: boolean): Promise<void> {
+  /**
+   * Writes records and applies them; a durable write under `fsync=always` is not synced here.
+   * @returns Whether the caller must fsync before acknowledging it.
+   */
+  async #append(bodies: RecordBody[], durable: boolean): Promise<boolean> {
     const salt = this.#salt!;
     let seq = this.#position.nextSeq;
     // Several records are one transaction: each names its first record and size; replay takes
@@ -512,8 +580,8 @@ export class Journal<S> {
       await this.#undoPartialAppend(start, error);
     }
     const policy = this.#reducer.settings(this.#state).fsync;
-    if (durable && policy === "always") await this.#syncNow(true);
-    else if (policy !== "none") this.#scheduleSync();
+    const mustSync = durable && policy === "always";
+    if (!mustSync && policy !== "none") this.#scheduleSync();
     // Apply what was written. The bodies are plain JSON values, so they read back the same;
     // the power-loss and fuzz tests replay the bytes and compare.
     seq = this.#position.nextSeq;
@@ -526,6 +594,7 @@ export class Journal<S> {
       line: this.#position.line + lines.length,
       nextSeq: seq,
     };
+    return mustSync;
   }
 
   async #undoPartialAppend(start: number, cause: unknown): Promise<never> {

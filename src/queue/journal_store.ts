@@ -143,15 +143,15 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async enqueue(inputs: JobInput[], context: EnqueueContext): Promise<EnqueuedJob[]> {
-    const outcomes = await this.#journal.transact((state) => {
+    return await this.#journal.transactThen((state) => {
       const newId = () => newJobId(Math.floor(this.#now()));
       const { records, outcomes } = planEnqueue(state, inputs, context, this.#at(), newId);
       return { records, result: outcomes };
-    });
-    return outcomes.map(({ id, duplicate }) => {
-      const job = this.#view(this.#journal.state, id);
-      return duplicate ? { ...job, duplicate: true } : job;
-    });
+    }, (state, outcomes) =>
+      outcomes.map(({ id, duplicate }) => {
+        const job = this.#view(state, id);
+        return duplicate ? { ...job, duplicate: true } : job;
+      }));
   }
 
   async submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]> {
@@ -174,11 +174,14 @@ export class JournalQueueStore implements QueueStore {
   async claimNext(workerId: string): Promise<Claim | null> {
     // A claim is acknowledged to nobody: it needs no fsync of its own. Lost in a power cut, the
     // job is simply pending again, and the next durable write flushes it anyway.
-    const id = await this.#journal.transact((state) => {
-      const record = this.#claimRecord(state, workerId);
-      return { records: record ? [record] : [], result: record ? record.id as string : null };
-    }, { durable: false });
-    return id === null ? null : this.#claimOf(id, workerId);
+    return await this.#journal.transactThen(
+      (state) => {
+        const record = this.#claimRecord(state, workerId);
+        return { records: record ? [record] : [], result: record ? record.id as string : null };
+      },
+      (state, id) => id === null ? null : claimOf(state, id, workerId),
+      { durable: false },
+    );
   }
 
   settle(claim: Claim, result: RunResult): Promise<SettleOutcome> {
@@ -192,16 +195,17 @@ export class JournalQueueStore implements QueueStore {
     claim: Claim,
     result: RunResult,
   ): Promise<{ outcome: SettleOutcome; next: Claim | null }> {
-    const decided = await this.#journal.transact((state) => {
+    return await this.#journal.transactThen((state) => {
       const { records, outcome } = this.#settleDecision(state, claim, result);
       // Decided on the state before the settle record applies: the settled job is still
       // processing there, so it cannot be claimed again here.
       const next = this.#claimRecord(state, claim.workerId);
       if (next) records.push(next);
       return { records, result: { outcome, nextId: next ? next.id as string : null } };
-    });
-    const next = decided.nextId === null ? null : this.#claimOf(decided.nextId, claim.workerId);
-    return { outcome: decided.outcome, next };
+    }, (state, { outcome, nextId }) => ({
+      outcome,
+      next: nextId === null ? null : claimOf(state, nextId, claim.workerId),
+    }));
   }
 
   #claimRecord(state: QueueState, workerId: string) {
@@ -215,11 +219,6 @@ export class JournalQueueStore implements QueueStore {
     return job
       ? claimRecord(this.#at(), job.id, workerId, job.attempts + 1, job.runs + 1)
       : undefined;
-  }
-
-  #claimOf(id: string, workerId: string): Claim {
-    const job = this.#journal.state.jobs.get(id)!;
-    return { job: jobView(job), lease: job.lease!, workerId };
   }
 
   #settleDecision(
@@ -272,17 +271,17 @@ export class JournalQueueStore implements QueueStore {
   }
 
   heartbeat(workerId: string): Promise<WorkerEntry | undefined> {
-    return this.#journal.transact((state) => {
+    return this.#journal.transactThen((state) => {
       const worker = state.workers.get(workerId);
       const alive = worker && (worker.status === "running" || worker.status === "stopping");
       return {
         records: alive ? [heartbeatRecord(this.#at(), workerId)] : [],
         result: undefined,
       };
-    }, { durable: false }).then(() => {
-      const worker = this.#journal.state.workers.get(workerId);
+    }, (state) => {
+      const worker = state.workers.get(workerId);
       return worker ? { ...worker } : undefined;
-    });
+    }, { durable: false });
   }
 
   workerExited(workerId: string): Promise<void> {
@@ -730,4 +729,10 @@ function orphanedRuns(state: QueueState): OrphanedRun[] {
     orphans.push({ job: { ...job }, worker: worker ? { ...worker } : undefined });
   }
   return orphans;
+}
+
+/** The claim a worker holds on a job, as the state right after its claim record says. */
+function claimOf(state: QueueState, id: string, workerId: string): Claim {
+  const job = state.jobs.get(id)!;
+  return { job: jobView(job), lease: job.lease!, workerId };
 }
