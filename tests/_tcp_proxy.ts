@@ -11,6 +11,11 @@ export interface TcpProxy {
   port: number;
   /** Closes every connection and refuses new ones. */
   cut(): void;
+  /**
+   * Once: the next reply from the server that holds `bytes` never reaches its client, and the
+   * proxy cuts (a commit that succeeded with its reply lost). `restore()` to end the outage.
+   */
+  loseReplyWith(bytes: Uint8Array): void;
   /** Accepts connections again, on the same port. */
   restore(): void;
   /** Stops it for good. */
@@ -26,9 +31,18 @@ export function startTcpProxy(target: { hostname: string; port: number }): TcpPr
   const open = new Set<Deno.Conn>();
   let listener: Deno.Listener | undefined;
   let port = 0;
-  const pipe = async (from: Deno.Conn, to: Deno.Conn) => {
+  let lose: Uint8Array | undefined;
+  const pipe = async (from: Deno.Conn, to: Deno.Conn, fromServer: boolean) => {
     try {
-      await from.readable.pipeTo(to.writable, { preventClose: false });
+      const writer = to.writable.getWriter();
+      for await (const chunk of from.readable) {
+        if (fromServer && lose && contains(chunk, lose)) {
+          lose = undefined;
+          cut();
+          break;
+        }
+        await writer.write(chunk);
+      }
     } catch {
       // Cut, or the other side closed.
     }
@@ -62,8 +76,8 @@ export function startTcpProxy(target: { hostname: string; port: number }): TcpPr
       }
       open.add(client);
       open.add(server);
-      void pipe(client, server);
-      void pipe(server, client);
+      void pipe(client, server, false);
+      void pipe(server, client, true);
     }
   };
   const listen = () => {
@@ -93,7 +107,18 @@ export function startTcpProxy(target: { hostname: string; port: number }): TcpPr
       return port;
     },
     cut,
+    loseReplyWith(bytes: Uint8Array) {
+      lose = bytes;
+    },
     restore: listen,
     close: cut,
   };
+}
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
 }

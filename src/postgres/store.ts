@@ -307,35 +307,64 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async enqueue(inputs: JobInput[], context: EnqueueContext): Promise<EnqueuedJob[]> {
-    return await this.#tx(async (tx) => {
+    // Ids and time chosen once for every try: a try after a lost connection can tell whether the
+    // one before committed (its first new job is there, made at that instant) and answer with it,
+    // instead of adding the jobs again or calling its own job "already exists".
+    const at = this.#at();
+    const generated = inputs.map(() => newJobId(Math.floor(this.#now())));
+    let planned: { outcomes: { id: string; duplicate: boolean }[]; added: string[] } | undefined;
+    const viewsOf = async (tx: TransactionSql, state: QueueState | undefined) => {
+      const views: EnqueuedJob[] = [];
+      for (const { id, duplicate } of planned!.outcomes) {
+        const job = state?.jobs.get(id) ?? await this.#jobIn(tx, id);
+        views.push(
+          duplicate ? { ...this.#viewOf(job, []), duplicate: true } : this.#viewOf(job, []),
+        );
+      }
+      return views;
+    };
+    return await this.#tx(async (tx, afterLostConnection) => {
+      if (afterLostConnection && planned && await this.#committed(tx, planned.added, at)) {
+        return await viewsOf(tx, undefined);
+      }
       const named = inputs.flatMap((input) => input.id === undefined ? [] : [input.id]);
       const dependencies = inputs.flatMap((input) => input.depends_on ?? []);
       const keys = inputs.flatMap((input) =>
         input.unique_key === undefined ? [] : [input.unique_key]
       );
       const state = await loadSlice(tx, { jobs: named, shared: dependencies, keys });
-      const newId = () => newJobId(Math.floor(this.#now()));
-      const { records, outcomes } = planEnqueue(state, inputs, context, this.#at(), newId);
+      let next = 0;
+      const newId = () => generated[next++]!;
+      const { records, outcomes } = planEnqueue(state, inputs, context, at, newId);
+      planned = { outcomes, added: records.map((record) => record.id as string) };
       await this.#write(tx, state, records);
-      const views: EnqueuedJob[] = [];
-      for (const { id, duplicate } of outcomes) {
-        const job = state.jobs.get(id) ?? await this.#jobIn(tx, id);
-        views.push(
-          duplicate ? { ...this.#viewOf(job, []), duplicate: true } : this.#viewOf(job, []),
-        );
-      }
-      return views;
+      return await viewsOf(tx, state);
     }, true);
+  }
+
+  /**
+   * Whether a try that lost its connection committed: the first job it added exists, made at
+   * the instant that try chose.
+   */
+  async #committed(tx: TransactionSql, added: string[], at: string): Promise<boolean> {
+    if (added.length === 0) return false;
+    const [row] = await query(tx, `SELECT created_at FROM ${SCHEMA}.jobs WHERE id = $1`, [
+      added[0]!,
+    ]);
+    return row !== undefined && new Date(row.created_at).getTime() === Date.parse(at);
   }
 
   async submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]> {
     const needsState = (input: JobInput) =>
       input.id !== undefined || input.depends_on !== undefined || input.unique_key !== undefined;
     if (inputs.some(needsState)) return (await this.enqueue(inputs, context)).map((j) => j.id);
-    return await this.#tx(async (tx) => {
+    // As in enqueue: one set of ids and one time for every try, so that a try after a lost
+    // connection finds the jobs an unseen commit added.
+    const at = this.#at();
+    const ids = inputs.map(() => newJobId(Math.floor(this.#now())));
+    return await this.#tx(async (tx, afterLostConnection) => {
+      if (afterLostConnection && await this.#committed(tx, ids, at)) return ids;
       const state = await loadSlice(tx, {});
-      const at = this.#at();
-      const ids = inputs.map(() => newJobId(Math.floor(this.#now())));
       const records = inputs.map((input, i) =>
         enqueueRecord(at, enqueueFields(input, ids[i]!, at, context))
       );
