@@ -39,7 +39,7 @@ Examples:
       type: "string",
       short: "c",
       value: "N",
-      help: "jobs each worker runs at once (default 1)",
+      help: "jobs at once in each worker process (default 1)",
     },
     queue: {
       type: "string",
