@@ -45,6 +45,7 @@ import { applyRecord } from "./reducer.ts";
 import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
 import { interruptRun, requeueRun, settleRun } from "./run_end.ts";
 import { snapshotRecords } from "./snapshot.ts";
+import { fastListJobs, fastSummary } from "./fast_reads.ts";
 import { StatusTally } from "./status_tally.ts";
 import { emptyQueueState, type QueueState, type StopMode, type WorkerEntry } from "./state.ts";
 import type {
@@ -102,6 +103,12 @@ export class JournalQueueStore implements QueueStore {
   #journal: Journal<QueueState>;
   #now: () => number;
   #crons = new CronCache();
+  /**
+   * Whether `listJobs` may still read a compacted journal without loading it (see fast_reads.ts):
+   * only the first read of a handle that holds no state, as a one-shot command makes. A
+   * long-lived caller loads the state once and catches up from then on.
+   */
+  #firstRead = true;
 
   private constructor(journal: Journal<QueueState>, now: () => number) {
     this.#journal = journal;
@@ -483,6 +490,13 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const first = this.#firstRead;
+    this.#firstRead = false;
+    if (first && filter.limit !== undefined && this.#journal.lastSeq === 0) {
+      const { limit } = filter;
+      const jobs = await fastListJobs(this.#journal.path, { ...filter, limit });
+      if (jobs !== undefined) return jobs;
+    }
     const state = await this.#journal.refresh();
     const matching: StoredJob[] = [];
     const needle = filter.search?.toLowerCase();
@@ -520,6 +534,9 @@ export class JournalQueueStore implements QueueStore {
         queues: await this.listQueues(),
       };
     }
+    this.#firstRead = false;
+    const fast = await fastSummary(this.#journal.path);
+    if (fast !== undefined) return fast;
     const tally = new StatusTally();
     await readJournalLines(this.#journal.path, (record) => tally.apply(record));
     return { jobs: tally.counts(), workers: tally.workers(), queues: tally.queues() };
