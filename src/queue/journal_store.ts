@@ -534,7 +534,6 @@ export class JournalQueueStore implements QueueStore {
         queues: await this.listQueues(),
       };
     }
-    this.#firstRead = false;
     const fast = await fastSummary(this.#journal.path);
     if (fast !== undefined) return fast;
     const tally = new StatusTally();
