@@ -13,6 +13,7 @@
 
 import { readTextToEnd } from "../journal/file_io.ts";
 import {
+  asciiJson,
   decodeHeaderLine,
   decodeRecordLine,
   type JournalRecord,
@@ -23,10 +24,12 @@ import {
 } from "../journal/framing.ts";
 import { RecordScanner } from "../journal/scanner.ts";
 import { JOB_STATES, type JobState } from "./job.ts";
-import { SUMMARY_VERSION, type SnapshotJobRecord, type SummaryRecord } from "./snapshot.ts";
+import { type SnapshotJobRecord, SUMMARY_VERSION, type SummaryRecord } from "./snapshot.ts";
 
 const FIRST_WINDOW = 64 * 1024;
 const MAX_WINDOW = 1 << 20;
+/** Up to this many jobs are looked up by searching for their ids; more, by reading each line. */
+const SEARCHED_IDS = 8;
 
 /** A checked `job` line of the snapshot. */
 export interface SnapshotJobLine {
@@ -104,7 +107,8 @@ export class CompactedJournal {
   }
 
   /**
-   * The snapshot's job lines of the jobs among `ids` it holds, read in one pass over the jobs.
+   * The snapshot's job lines of the jobs among `ids` it holds, read in one pass over the jobs, a
+   * window at a time: a few ids are searched for, more are looked up line by line.
    * @param ids Job ids.
    * @returns Each found job's checked line.
    * @throws {SnapshotMismatch} if the jobs are not what the summary announced.
@@ -112,30 +116,50 @@ export class CompactedJournal {
   async findJobs(ids: ReadonlySet<string>): Promise<Map<string, SnapshotJobLine>> {
     const found = new Map<string, SnapshotJobLine>();
     if (ids.size === 0 || this.summary.jobs === 0) return found;
-    const text = new TextDecoder().decode(
-      await readAt(this.#file, this.#jobsStart, this.#jobsEnd - this.#jobsStart),
-    );
-    let seq = this.summary.seq + 1;
-    let start = 0;
-    while (start < text.length) {
-      const end = text.indexOf("\n", start);
-      if (end < 0) throw new SnapshotMismatch("the snapshot's last job line is unfinished");
-      // The first `"id":` of a job line is its own: only `seq`, `op` and `queue` come before it.
-      const at = text.indexOf('"id":"', start);
-      if (at < 0 || at > end) throw new SnapshotMismatch(`no job id in record ${seq}`);
-      const id = stringAt(text, at + 5);
-      if (ids.has(id)) {
-        const line = text.slice(start, end);
-        const checked = verifyRecordLine(line, this.#salt);
-        if (!checked.ok || checked.record.seq !== seq || checked.record.txn !== undefined) {
-          throw new SnapshotMismatch(`record ${seq} of the snapshot does not check`);
-        }
-        found.set(id, { seq, line });
+    const wanted = new Set(ids);
+    const search = ids.size <= SEARCHED_IDS;
+    const first = this.summary.seq + 1;
+    const last = this.summary.seq + this.summary.jobs;
+    const take = (id: string, line: string) => {
+      const checked = verifyRecordLine(line, this.#salt);
+      const seq = checked.ok ? checked.record.seq : NaN;
+      if (!checked.ok || !(seq >= first && seq <= last) || checked.record.txn !== undefined) {
+        throw new SnapshotMismatch(`a job line of the snapshot does not check`);
       }
-      seq++;
-      start = end + 1;
+      found.set(id, { seq, line });
+      wanted.delete(id);
+    };
+    let carry = "";
+    let lines = 0;
+    for (let offset = this.#jobsStart; offset < this.#jobsEnd && wanted.size > 0;) {
+      const length = Math.min(MAX_WINDOW, this.#jobsEnd - offset);
+      const bytes = await readAt(this.#file, offset, length);
+      if (bytes.length < length) throw new SnapshotMismatch("the snapshot is cut short");
+      offset += length;
+      const chunk = carry + new TextDecoder().decode(bytes);
+      const end = chunk.lastIndexOf("\n") + 1;
+      carry = chunk.slice(end);
+      if (search) {
+        for (const id of [...wanted]) {
+          const line = lineOf(chunk, end, id);
+          if (line !== undefined) take(id, line);
+        }
+        continue;
+      }
+      for (let start = 0; start < end;) {
+        const newline = chunk.indexOf("\n", start);
+        // The first `"id":` of a job line is its own: only `seq`, `op` and `queue` come before.
+        const at = chunk.indexOf('"id":"', start);
+        if (at < 0 || at > newline) throw new SnapshotMismatch("a job line without an id");
+        const id = stringAt(chunk, at + 5);
+        if (wanted.has(id)) take(id, chunk.slice(start, newline));
+        lines++;
+        start = newline + 1;
+      }
     }
-    if (seq !== this.summary.seq + this.summary.jobs + 1) {
+    if (wanted.size === 0) return found;
+    if (carry.length > 0) throw new SnapshotMismatch("the snapshot's last job line is unfinished");
+    if (!search && lines !== this.summary.jobs) {
       throw new SnapshotMismatch("the snapshot holds another number of jobs than announced");
     }
     return found;
@@ -332,6 +356,17 @@ async function lastJobMatches(
     return decoded.ok && decoded.record.op === "job" &&
       decoded.record.seq === summary.seq + summary.jobs && decoded.record.txn === undefined;
   }
+}
+
+/** The line in `text` (up to `end`) whose own id is `id`, if any. */
+function lineOf(text: string, end: number, id: string): string | undefined {
+  const needle = `"id":${asciiJson(id)},`;
+  for (let at = text.indexOf(needle); at >= 0 && at < end; at = text.indexOf(needle, at + 1)) {
+    const start = text.lastIndexOf("\n", at) + 1;
+    // Its own id is the line's first `"id":` (one inside `env` comes later).
+    if (text.indexOf('"id":"', start) === at) return text.slice(start, text.indexOf("\n", at));
+  }
+  return undefined;
 }
 
 /** The JSON string starting at `quote` (its opening quote), decoded. */

@@ -235,3 +235,41 @@ Deno.test("a journal cut inside its snapshot and written to again is not read by
     }
   });
 });
+
+Deno.test("snapshot jobs are found by id, searched for or read line by line, never by an id inside a field", async () => {
+  await withJournalStore(async (store, _clock, home) => {
+    // j0's env names j7 first: a search for j7 must not stop at j0's line.
+    await store.enqueue([
+      { id: "j0", command: "true", env: { id: "j7", x: "y" } },
+      ...Array.from({ length: 39 }, (_, i) => ({ id: `j${i + 1}`, command: `echo "j${i}"` })),
+      { id: 'é"q', command: "true" },
+    ], ctx);
+    await store.compact();
+    const journal = await CompactedJournal.open(join(home, "journal.jsonl"));
+    assert.ok(journal);
+    try {
+      for (
+        const ids of [
+          ["j7", 'é"q', "nope"],
+          Array.from({ length: 20 }, (_, i) => `j${i * 2}`),
+        ]
+      ) {
+        const found = await journal.findJobs(new Set(ids));
+        assert.deepEqual(
+          [...found.keys()].sort(),
+          ids.filter((id) => id !== "nope").sort(),
+          `${ids.length} ids`,
+        );
+        for (const [id, line] of found) {
+          assert.equal(JSON.parse(line.line).id, id);
+          assert.equal(JSON.parse(line.line).op, "job");
+        }
+      }
+      const newest = [];
+      for await (const line of journal.newestJobs()) newest.push(JSON.parse(line.line).id);
+      assert.deepEqual(newest, (await store.listJobs()).map((job) => job.id));
+    } finally {
+      journal.close();
+    }
+  });
+});
