@@ -45,7 +45,7 @@ import { applyRecord } from "./reducer.ts";
 import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
 import { interruptRun, requeueRun, settleRun } from "./run_end.ts";
 import { snapshotRecords } from "./snapshot.ts";
-import { fastListJobs, fastSummary } from "./fast_reads.ts";
+import { fastGetJob, fastListJobs, fastSummary } from "./fast_reads.ts";
 import { StatusTally } from "./status_tally.ts";
 import { emptyQueueState, type QueueState, type StopMode, type WorkerEntry } from "./state.ts";
 import type {
@@ -104,7 +104,7 @@ export class JournalQueueStore implements QueueStore {
   #now: () => number;
   #crons = new CronCache();
   /**
-   * Whether `listJobs` may still read a compacted journal without loading it (see fast_reads.ts):
+   * Whether `listJobs` or `getJob` may still read a compacted journal without loading it (see fast_reads.ts):
    * only the first read of a handle that holds no state, as a one-shot command makes. A
    * long-lived caller loads the state once and catches up from then on.
    */
@@ -486,6 +486,13 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async getJob(id: string): Promise<Job> {
+    const first = this.#firstRead;
+    this.#firstRead = false;
+    if (first && this.#journal.lastSeq === 0) {
+      const job = await fastGetJob(this.#journal.path, id);
+      if (job === null) throw new NotFoundError(`No job with id "${id}"`);
+      if (job !== undefined) return job;
+    }
     return this.#view(await this.#journal.refresh(), id);
   }
 

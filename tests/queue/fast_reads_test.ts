@@ -74,6 +74,16 @@ Deno.test("on a compacted journal, status, list --limit and show read without re
       } finally {
         await fresh.close();
       }
+      const shown = all[Math.floor(random() * all.length)];
+      if (shown) {
+        const another = await JournalQueueStore.open(home, { now: clock.now });
+        try {
+          assert.deepEqual(await another.getJob(shown.id), shown, `store show ${when}`);
+          assert.equal(another.journal.lastSeq, 0, "the handle loaded nothing");
+        } finally {
+          await another.close();
+        }
+      }
     };
     const held = new Map<string, Awaited<ReturnType<typeof store.claimNext>>>();
     for (let step = 0; step < 700; step++) {
