@@ -45,6 +45,7 @@ import { applyRecord } from "./reducer.ts";
 import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
 import { interruptRun, requeueRun, settleRun } from "./run_end.ts";
 import { snapshotRecords } from "./snapshot.ts";
+import { fastGetJob, fastListJobs, fastSummary } from "./fast_reads.ts";
 import { StatusTally } from "./status_tally.ts";
 import { emptyQueueState, type QueueState, type StopMode, type WorkerEntry } from "./state.ts";
 import type {
@@ -102,6 +103,12 @@ export class JournalQueueStore implements QueueStore {
   #journal: Journal<QueueState>;
   #now: () => number;
   #crons = new CronCache();
+  /**
+   * Whether `listJobs` or `getJob` may still read a compacted journal without loading it (see fast_reads.ts):
+   * only the first read of a handle that holds no state, as a one-shot command makes. A
+   * long-lived caller loads the state once and catches up from then on.
+   */
+  #firstRead = true;
 
   private constructor(journal: Journal<QueueState>, now: () => number) {
     this.#journal = journal;
@@ -478,10 +485,24 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async getJob(id: string): Promise<Job> {
+    const first = this.#firstRead;
+    this.#firstRead = false;
+    if (first && this.#journal.lastSeq === 0) {
+      const job = await fastGetJob(this.#journal.path, id);
+      if (job === null) throw new NotFoundError(`No job with id "${id}"`);
+      if (job !== undefined) return job;
+    }
     return this.#view(await this.#journal.refresh(), id);
   }
 
   async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const first = this.#firstRead;
+    this.#firstRead = false;
+    if (first && filter.limit !== undefined && this.#journal.lastSeq === 0) {
+      const { limit } = filter;
+      const jobs = await fastListJobs(this.#journal.path, { ...filter, limit });
+      if (jobs !== undefined) return jobs;
+    }
     const state = await this.#journal.refresh();
     const matching: StoredJob[] = [];
     const needle = filter.search?.toLowerCase();
@@ -519,6 +540,8 @@ export class JournalQueueStore implements QueueStore {
         queues: await this.listQueues(),
       };
     }
+    const fast = await fastSummary(this.#journal.path);
+    if (fast !== undefined) return fast;
     const tally = new StatusTally();
     await readJournalLines(this.#journal.path, (record) => tally.apply(record));
     return { jobs: tally.counts(), workers: tally.workers(), queues: tally.queues() };

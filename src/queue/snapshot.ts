@@ -4,8 +4,9 @@
  * @module
  */
 
+import type { RecordBody } from "../journal/mod.ts";
 import { CONFIG_KEYS, DEFAULT_CONFIG } from "./config.ts";
-import type { StoredJob } from "./job.ts";
+import type { JobState, StoredJob } from "./job.ts";
 import {
   configRecord,
   jobSnapshotRecord,
@@ -35,15 +36,38 @@ export function isExpired(job: StoredJob, retentionSeconds: number, nowMs: numbe
   return Date.parse(job.finished_at) + retentionSeconds * 1000 <= nowMs;
 }
 
+/** Version of the `summary` record this code writes and trusts. */
+export const SUMMARY_VERSION = 1;
+
+/**
+ * The last record before a snapshot's jobs: what they add up to, so that a reader needing only
+ * counts (`status`) or the newest jobs (`list --limit`) skips them. `jobs` is how many `job`
+ * records follow it; they end the snapshot (the header's `snapshot_bytes`). `counts` is the
+ * number of those jobs per queue and state (states with none left out). The replay ignores it.
+ */
+export interface SummaryRecord extends RecordBody {
+  op: "summary";
+  v: number;
+  jobs: number;
+  counts: Record<string, Partial<Record<JobState, number>>>;
+}
+
+/** A `job` record as compaction writes it: with the jobs that depend on it, when there are. */
+export type SnapshotJobRecord = ReturnType<typeof jobSnapshotRecord> & { dependents?: string[] };
+
 /**
  * The records of a compacted journal: settings that differ from the defaults, workers worth
- * listing, and every retained job in enqueue order.
+ * listing, a summary of the jobs, and every retained job in enqueue order, each with its
+ * dependents (the retained jobs that depend on it, in enqueue order, as a replay finds them).
  * @param state The queue state.
  * @param nowMs The current time, for retention.
  * @returns Record bodies, in the order they must be written.
  */
-export function snapshotRecords(state: QueueState, nowMs: number): QueueRecord[] {
-  const records: QueueRecord[] = [];
+export function snapshotRecords(
+  state: QueueState,
+  nowMs: number,
+): (QueueRecord | SummaryRecord | SnapshotJobRecord)[] {
+  const records: (QueueRecord | SummaryRecord | SnapshotJobRecord)[] = [];
   for (const key of CONFIG_KEYS) {
     if (state.config[key] !== DEFAULT_CONFIG[key]) {
       records.push(configRecord(new Date(nowMs).toISOString(), key, state.config[key]));
@@ -67,7 +91,24 @@ export function snapshotRecords(state: QueueState, nowMs: number): QueueRecord[]
   const jobs = [...state.jobs.values()]
     .filter((job) => !isExpired(job, state.config.retention, nowMs))
     .sort((a, b) => a.order - b.order);
-  for (const job of jobs) records.push(jobSnapshotRecord(job));
+  const dependents = new Map<string, Set<string>>();
+  const counts: SummaryRecord["counts"] = {};
+  for (const job of jobs) {
+    for (const dependency of job.depends_on) {
+      let set = dependents.get(dependency);
+      if (!set) dependents.set(dependency, set = new Set());
+      set.add(job.id);
+    }
+    const perQueue = counts[job.queue] ??= {};
+    perQueue[job.state] = (perQueue[job.state] ?? 0) + 1;
+  }
+  records.push({ op: "summary", v: SUMMARY_VERSION, jobs: jobs.length, counts });
+  for (const job of jobs) {
+    const record: SnapshotJobRecord = jobSnapshotRecord(job);
+    const mine = dependents.get(job.id);
+    if (mine) record.dependents = [...mine];
+    records.push(record);
+  }
   return records;
 }
 

@@ -58,6 +58,40 @@ export class StatusTally {
   /** The queue of every job not in the default one (completed ones too: a retry may move them). */
   #queueOf = new Map<string, string>();
   #queueCounts = new Map<string, Record<JobState, number>>();
+  /** While set, `job` lines register a job without counting it (the summary counted it). */
+  #seeding = false;
+
+  /**
+   * Starts from a compacted journal's summary: its jobs counted, none of them known yet. Call
+   * before applying anything, then {@linkcode StatusTally.seed} the snapshot's job lines that
+   * later records name.
+   * @param counts Jobs per queue and state, as the `summary` record holds them.
+   */
+  startFrom(counts: Record<string, Partial<Record<JobState, number>>>): void {
+    for (const [queue, perState] of Object.entries(counts)) {
+      const perQueue = emptyCounts();
+      for (const state of JOB_STATES) {
+        const n = perState[state] ?? 0;
+        perQueue[state] += n;
+        this.#counts[state] += n;
+      }
+      this.#queueCounts.set(queue, perQueue);
+    }
+  }
+
+  /**
+   * Registers a job of the snapshot that {@linkcode StatusTally.startFrom} counted already: its
+   * state, queue and claim, for the records after the snapshot that move it.
+   * @param raw Its checked `job` line.
+   */
+  seed(raw: RawRecord): void {
+    this.#seeding = true;
+    try {
+      this.apply(raw);
+    } finally {
+      this.#seeding = false;
+    }
+  }
 
   /** Applies one checked journal line. */
   apply(raw: RawRecord): void {
@@ -180,6 +214,11 @@ export class StatusTally {
    */
   #set(id: string, state: JobState, wasCompleted = false): void {
     const previous = this.#states.get(id) ?? (wasCompleted ? "completed" : undefined);
+    if (this.#seeding) {
+      if (state === "completed") this.#states.delete(id);
+      else this.#states.set(id, state);
+      return;
+    }
     const queue = this.#queueOf.get(id) ?? DEFAULT_QUEUE;
     let perQueue = this.#queueCounts.get(queue);
     if (!perQueue) this.#queueCounts.set(queue, perQueue = emptyCounts());
@@ -201,6 +240,19 @@ export class StatusTally {
     worker.job = jobId;
     signOfLife(worker, line);
   }
+}
+
+/**
+ * The job a record names, for records that change a job (not those of workers or settings).
+ * @param line A checked journal line.
+ * @returns The job's id, or `undefined`.
+ */
+export function jobIdOf(line: string): string | undefined {
+  const f = new Map<string, string>();
+  readFields(line, OP_AND_ID, f, 1, "id");
+  const op = f.get("op");
+  if (op === undefined || SETTINGS_OPS.has(op)) return undefined;
+  return f.get("id");
 }
 
 /** As the reducer does: a claim or settle by a live worker counts as its heartbeat. */

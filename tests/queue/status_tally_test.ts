@@ -4,7 +4,7 @@ import { failure, randomWorkflowOp, SUCCESS, withJournalStore } from "./_store.t
 
 const ctx = { cwd: "/tmp" };
 
-Deno.test("summary() read from raw lines agrees with the full replay, before and after compaction", async () => {
+Deno.test("summary() read from raw lines, or from a snapshot's summary and the records after it, agrees with the full replay, before and after compaction", async () => {
   await withJournalStore(async (store, clock, home) => {
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -21,6 +21,7 @@ Deno.test("summary() read from raw lines agrees with the full replay, before and
       await fresh.close();
       assert.deepEqual(fast.jobs, await store.countJobs(), `counts ${when}`);
       assert.deepEqual(fast.workers, await store.listWorkers(), `workers ${when}`);
+      assert.deepEqual(fast.queues, await store.listQueues(), `queues ${when}`);
     };
     const held = new Map<string, Awaited<ReturnType<typeof store.claimNext>>>();
     for (let step = 0; step < 500; step++) {
@@ -64,6 +65,8 @@ Deno.test("summary() read from raw lines agrees with the full replay, before and
         clock.advance(random() * 2);
       }
       if (step % 100 === 99) await compare(`at step ${step}`);
+      // A snapshot with records after it: read through its summary from then on.
+      if (step === 249) await store.compact();
     }
     await compare("at the end");
     await store.compact();
