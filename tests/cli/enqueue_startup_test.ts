@@ -1,0 +1,59 @@
+/**
+ * What keeps `queuectl enqueue` quick to start (issue 14): the bound on the lock wait is free to
+ * arm, and nothing else on its path sets a timer.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { setWaitTimeout } from "../../src/platform/wait_timer.ts";
+import { withTempHome } from "../_temp_home.ts";
+
+const WAIT_TIMER = new URL("../../src/platform/wait_timer.ts", import.meta.url).href;
+
+Deno.test("setWaitTimeout fires after its delay while an operation is pending", async () => {
+  const started = performance.now();
+  const { promise, resolve } = Promise.withResolvers<number>();
+  setWaitTimeout(() => resolve(performance.now() - started), 50);
+  // A child process is what keeps this test's event loop alive, as a pending flock does.
+  const child = new Deno.Command("sleep", { args: ["2"] }).spawn();
+  try {
+    const elapsed = await promise;
+    assert.ok(elapsed >= 45 && elapsed < 1500, `fired after ${Math.round(elapsed)} ms`);
+  } finally {
+    child.kill();
+    await child.status;
+  }
+});
+
+Deno.test("setWaitTimeout: a cleared timer never fires; 0 fires on the next tick", async () => {
+  let fired = 0;
+  const cleared = setWaitTimeout(() => fired++, 20);
+  cleared.clear();
+  cleared.clear();
+  const { promise, resolve } = Promise.withResolvers<void>();
+  setWaitTimeout(resolve, 0);
+  await promise;
+  const child = new Deno.Command("sleep", { args: ["0.2"] }).spawn();
+  await child.status;
+  assert.equal(fired, 0);
+});
+
+Deno.test("setWaitTimeout does not keep a process alive, so a one-shot command ends at once", async () => {
+  await withTempHome(async (dir) => {
+    const script = `${dir}/script.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { setWaitTimeout } from "${WAIT_TIMER}";\n` +
+        `setWaitTimeout(() => console.log("fired"), 30_000);\n`,
+    );
+    const started = performance.now();
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--no-config", script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(code, 0);
+    assert.equal(new TextDecoder().decode(stdout), "");
+    assert.ok(performance.now() - started < 20_000, "it waited for the timer");
+  });
+});
