@@ -5,10 +5,63 @@
  */
 
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { COMMANDS } from "../../src/cli/commands.ts";
+import { enqueueCommand } from "../../src/cli/enqueue.ts";
 import { setWaitTimeout } from "../../src/platform/wait_timer.ts";
 import { withTempHome } from "../_temp_home.ts";
 
 const WAIT_TIMER = new URL("../../src/platform/wait_timer.ts", import.meta.url).href;
+const ROOT = new URL("../../", import.meta.url).href;
+
+interface ModuleInfo {
+  specifier: string;
+  dependencies?: { isDynamic?: boolean; code?: { specifier: string } }[];
+}
+
+/** The modules `main.ts` loads before running anything: its static imports, transitively. */
+async function staticGraph(): Promise<string[]> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", fileURLToPath(new URL("main.ts", ROOT))],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const info = JSON.parse(new TextDecoder().decode(stdout)) as {
+    roots: string[];
+    modules: ModuleInfo[];
+  };
+  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...info.roots];
+  while (stack.length > 0) {
+    const specifier = stack.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dependency of modules.get(specifier)?.dependencies ?? []) {
+      if (!dependency.isDynamic && dependency.code) stack.push(dependency.code.specifier);
+    }
+  }
+  return [...seen].map((specifier) => specifier.replace(ROOT, ""));
+}
+
+Deno.test("a line that starts with enqueue names the enqueue command and no other", () => {
+  const named = COMMANDS.filter((spec) => spec.name[0] === enqueueCommand.name[0]);
+  assert.deepEqual(named, [enqueueCommand]);
+  assert.deepEqual(enqueueCommand.name, ["enqueue"]);
+});
+
+Deno.test("queuectl loads the other commands, help, workers, the dashboard only when asked", async () => {
+  const graph = await staticGraph();
+  assert.ok(graph.includes("src/cli/enqueue.ts"), graph.join(" "));
+  assert.ok(graph.includes("src/queue/journal_store.ts"), graph.join(" "));
+  const eager = graph.filter((path) =>
+    /^src\/(worker|web)\//.test(path) && path !== "src/worker/self_command.ts" ||
+    ["src/cli/commands.ts", "src/cli/help.ts", "src/cli/status.ts", "src/postgres/store.ts"]
+      .includes(path)
+  );
+  assert.deepEqual(eager, []);
+});
 
 Deno.test("setWaitTimeout fires after its delay while an operation is pending", async () => {
   const started = performance.now();
