@@ -116,10 +116,12 @@ export class QueueLock {
    * keeps this process's turn until the lock comes and is released at once: nothing else here
    * uses the handle meanwhile, and the lock is never left held by nobody.
    *
-   * The lock is mostly free, so the timer of a wait that starts alone costs nothing to arm
-   * (`setWaitTimeout`: the first `setTimeout` of a process costs a one-shot command ~4 ms). That
-   * timer does not keep the process alive, but the pending flock does; a wait behind another
-   * section of this process has no such operation, so it gets an ordinary timer.
+   * The lock is mostly free, so a command's wait that starts alone is bounded by a timer that costs
+   * nothing to arm (`setWaitTimeout`: the first `setTimeout` of a process costs a one-shot command
+   * ~4 ms). That timer does not keep the process alive, but the pending flock does; a wait behind
+   * another section of this process has no such operation, and a long-lived process (one told about
+   * long waits: a worker) arms thousands, which `setTimeout` does more cheaply: both get an ordinary
+   * timer.
    * @param section The critical section.
    * @param wait The bound on the wait (mutex and flock together); default: as long as it takes.
    * @returns What `section` returns.
@@ -138,7 +140,8 @@ export class QueueLock {
     const path = this.#path;
     return new Promise<T>((resolve, reject) => {
       let abandoned = false;
-      const timer = (alone ? setWaitTimeout : setLongTimeout)(() => {
+      const cheap = alone && typeof onTimeout !== "function";
+      const timer = (cheap ? setWaitTimeout : setLongTimeout)(() => {
         if (typeof onTimeout === "function") {
           findLockHolder(path).then((holder) => {
             onTimeout(`Waiting for the queue lock "${path}" held by ${describeLockHolder(holder)}`);

@@ -2,7 +2,9 @@
  * A bound on a wait that costs nothing to arm. Deno's `setTimeout` is Node's (it returns a
  * `Timeout`): its first call in a process loads Deno's Node timer modules, ~4 ms, which a
  * one-shot command such as `enqueue` pays for a lock it gets at once. `Atomics.waitAsync` is
- * V8's own timer.
+ * V8's own timer. Each one costs more than a `setTimeout` after that first call (a shared buffer,
+ * and a task V8 keeps until the delay would have passed): a process that arms thousands should
+ * use `setTimeout`.
  * @module
  */
 

@@ -8,11 +8,15 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { COMMANDS } from "../../src/cli/commands.ts";
 import { enqueueCommand } from "../../src/cli/enqueue.ts";
+import { QueueLock } from "../../src/journal/queue_lock.ts";
+import { PERMISSION_FLAGS } from "../../src/permissions.ts";
 import { setWaitTimeout } from "../../src/platform/wait_timer.ts";
 import { withTempHome } from "../_temp_home.ts";
 
 const WAIT_TIMER = new URL("../../src/platform/wait_timer.ts", import.meta.url).href;
 const ROOT = new URL("../../", import.meta.url).href;
+const RUN_CLI = new URL("../../src/cli/run_cli.ts", import.meta.url).href;
+const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
 
 interface ModuleInfo {
   specifier: string;
@@ -108,5 +112,59 @@ Deno.test("setWaitTimeout does not keep a process alive, so a one-shot command e
     assert.equal(code, 0);
     assert.equal(new TextDecoder().decode(stdout), "");
     assert.ok(performance.now() - started < 20_000, "it waited for the timer");
+  });
+});
+
+Deno.test("a command takes a free queue lock without arming a setTimeout", async () => {
+  await withTempHome(async (home) => {
+    const lock = await QueueLock.open(`${home}/queue.lock`);
+    const original = globalThis.setTimeout;
+    let armed = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      armed++;
+      return original(...args);
+    }) as typeof setTimeout;
+    try {
+      const wait = { timeoutMs: 30_000, onTimeout: "fail" as const };
+      assert.equal(await lock.withLock(() => Promise.resolve("done"), wait), "done");
+    } finally {
+      globalThis.setTimeout = original;
+      lock.release();
+    }
+    assert.equal(armed, 0);
+  });
+});
+
+Deno.test("enqueue, with an id or without, runs to its answer without a setTimeout", async () => {
+  await withTempHome(async (dir) => {
+    const script = `${dir}/no_timers.ts`;
+    await Deno.writeTextFile(
+      script,
+      `globalThis.setTimeout = () => { throw new Error("setTimeout called"); };\n` +
+        `const { runCli } = await import("${RUN_CLI}");\n` +
+        `Deno.exit(await runCli(Deno.args));\n`,
+    );
+    for (const job of ['{"command":"true"}', '{"id":"given","command":"true"}']) {
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "--no-prompt",
+          ...PERMISSION_FLAGS,
+          `--config=${CONFIG}`,
+          script,
+          "--home",
+          `${dir}/home`,
+          "enqueue",
+          "--debug",
+          job,
+        ],
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      assert.match(new TextDecoder().decode(stdout), /^\S+\n$/);
+    }
   });
 });
