@@ -1,6 +1,10 @@
 /**
  * The CLI entry: finds the command, parses its arguments, runs it, and turns every error into one
  * line on stderr and an exit code.
+ *
+ * Only `enqueue` is loaded with this module: it is the command run most often and one whose start
+ * is measured (issue 14). The other commands (workers, the dashboard, PostgreSQL admin…) and the
+ * help texts are most of queuectl's code and are imported when the line names them.
  * @module
  */
 
@@ -16,8 +20,7 @@ import {
   parserOptions,
   usageError,
 } from "./command.ts";
-import { COMMANDS } from "./commands.ts";
-import { commandHelp, overviewHelp, VERSION } from "./help.ts";
+import { enqueueCommand } from "./enqueue.ts";
 import { Output } from "./output.ts";
 import { parseCommandLine, type ParsedArgs } from "./parse_args.ts";
 
@@ -36,11 +39,12 @@ const TOP_LEVEL_OPTIONS: Record<string, OptionSpec> = {
 export async function runCli(argv: string[], out: Output = new Output()): Promise<number> {
   const debug = argv.includes("--debug") || envFlag("QUEUECTL_DEBUG");
   try {
-    const found = findCommand(argv);
-    if (!found) return topLevel(argv, out);
+    const found = await findCommand(argv);
+    if (!found) return await topLevel(argv, out);
     const { spec, rest } = found;
     const { args, options, rest: afterDashes } = parseCommandArgs(spec, rest);
     if (options.help) {
+      const { commandHelp } = await import("./help.ts");
       out.line(commandHelp(spec));
       return 0;
     }
@@ -70,10 +74,25 @@ function leadingWords(argv: string[]): { word: string; index: number }[] {
   return words;
 }
 
-function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | undefined {
+/** Every command; all but `enqueue` are loaded by this call. */
+async function allCommands(): Promise<CommandSpec[]> {
+  return (await import("./commands.ts")).COMMANDS;
+}
+
+/**
+ * The commands that may match a line: `enqueue` alone when the line starts with it (no other
+ * command's name starts with that word; a test checks), else all of them.
+ */
+function candidates(words: { word: string }[]): CommandSpec[] | Promise<CommandSpec[]> {
+  return words[0]?.word === enqueueCommand.name[0] ? [enqueueCommand] : allCommands();
+}
+
+async function findCommand(
+  argv: string[],
+): Promise<{ spec: CommandSpec; rest: string[] } | undefined> {
   const words = leadingWords(argv);
   let best: CommandSpec | undefined;
-  for (const spec of COMMANDS) {
+  for (const spec of await candidates(words)) {
     if (spec.name.every((word, i) => words[i]?.word === word)) {
       if (!best || spec.name.length > best.name.length) best = spec;
     }
@@ -87,7 +106,9 @@ function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | un
  * No command matched: the overview or a group's help when nothing else was given (exit 0, as `gh`
  * does), `--version`, else a usage error naming the problem.
  */
-function topLevel(argv: string[], out: Output): number {
+async function topLevel(argv: string[], out: Output): Promise<number> {
+  const { commandHelp, overviewHelp, VERSION } = await import("./help.ts");
+  const commands = await allCommands();
   const words = leadingWords(argv);
   const first = words[0];
   if (first === undefined) {
@@ -100,18 +121,18 @@ function topLevel(argv: string[], out: Output): number {
       out.line(overviewHelp());
       return 0;
     }
-    homeTookCommand(argv);
+    homeTookCommand(argv, commands);
     const extra = parsed.positionals[0];
     throw usageError(
       undefined,
       extra === undefined ? "Missing command" : `Unexpected argument "${extra}"`,
     );
   }
-  const group = COMMANDS.filter((spec) =>
+  const group = commands.filter((spec) =>
     spec.name.length > 1 && spec.name[0] === first.word && !spec.hidden
   );
   if (group.length === 0) {
-    homeTookCommand(argv);
+    homeTookCommand(argv, commands);
     throw usageError(undefined, `Unknown command "${first.word}"`);
   }
   const groupName = { name: [first.word] };
@@ -144,10 +165,10 @@ function parseOptionsOnly(argv: string[], where: { name: string[] } | undefined)
  * taken as its value is a command.
  * @throws {ValidationError} naming `--home` when so.
  */
-function homeTookCommand(argv: string[]): void {
+function homeTookCommand(argv: string[], commands: CommandSpec[]): void {
   for (let i = 0; i < argv.length - 1 && argv[i] !== "--"; i++) {
     const value = argv[i + 1]!;
-    if (argv[i] === "--home" && COMMANDS.some((spec) => spec.name[0] === value)) {
+    if (argv[i] === "--home" && commands.some((spec) => spec.name[0] === value)) {
       throw usageError(undefined, `Option --home needs a value ("${value}" is a command)`);
     }
   }

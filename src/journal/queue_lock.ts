@@ -7,6 +7,7 @@
 
 import { QueueError, ValidationError } from "../errors.ts";
 import { setLongTimeout } from "../platform/timers.ts";
+import { setWaitTimeout } from "../platform/wait_timer.ts";
 import { findLockHolder, type LockHolder } from "./lock_holder.ts";
 import { Mutex } from "./mutex.ts";
 import type { LockWait } from "./storage.ts";
@@ -70,6 +71,8 @@ interface SharedLock {
   file: Deno.FsFile;
   mutex: Mutex;
   users: number;
+  /** Sections of this process queued on the mutex or running (abandoned ones included). */
+  sections: number;
 }
 
 const openLocks = new Map<string, SharedLock>();
@@ -97,7 +100,7 @@ export class QueueLock {
       shared = openLocks.get(path);
       if (shared) file.close();
       else {
-        shared = { file, mutex: new Mutex(), users: 0 };
+        shared = { file, mutex: new Mutex(), users: 0, sections: 0 };
         openLocks.set(path, shared);
       }
     }
@@ -112,6 +115,13 @@ export class QueueLock {
    * `FsFile.lock` cannot give up, so a bounded wait races it against a timer. A wait given up on
    * keeps this process's turn until the lock comes and is released at once: nothing else here
    * uses the handle meanwhile, and the lock is never left held by nobody.
+   *
+   * The lock is mostly free, so a command's wait that starts alone is bounded by a timer that costs
+   * nothing to arm (`setWaitTimeout`: the first `setTimeout` of a process costs a one-shot command
+   * ~4 ms). That timer does not keep the process alive, but the pending flock does; a wait behind
+   * another section of this process has no such operation, and a long-lived process (one told about
+   * long waits: a worker) arms thousands, which `setTimeout` does more cheaply: both get an ordinary
+   * timer.
    * @param section The critical section.
    * @param wait The bound on the wait (mutex and flock together); default: as long as it takes.
    * @returns What `section` returns.
@@ -119,14 +129,19 @@ export class QueueLock {
    */
   withLock<T>(section: () => Promise<T>, wait?: LockWait): Promise<T> {
     const shared = this.#live();
+    const alone = shared.sections === 0;
+    shared.sections++;
+    const run = <R>(body: () => Promise<R>): Promise<R> =>
+      shared.mutex.run(body).finally(() => shared.sections--);
     if (!wait || !Number.isFinite(wait.timeoutMs)) {
-      return shared.mutex.run(() => holding(shared.file, section));
+      return run(() => holding(shared.file, section));
     }
     const { timeoutMs, onTimeout } = wait;
     const path = this.#path;
     return new Promise<T>((resolve, reject) => {
       let abandoned = false;
-      const timer = setLongTimeout(() => {
+      const cheap = alone && typeof onTimeout !== "function";
+      const timer = (cheap ? setWaitTimeout : setLongTimeout)(() => {
         if (typeof onTimeout === "function") {
           findLockHolder(path).then((holder) => {
             onTimeout(`Waiting for the queue lock "${path}" held by ${describeLockHolder(holder)}`);
@@ -140,7 +155,7 @@ export class QueueLock {
           reject(new LockTimeoutError(`${waited} held by ${describeLockHolder(holder)}`));
         });
       }, timeoutMs);
-      shared.mutex.run(async (): Promise<{ value: T } | undefined> => {
+      run(async (): Promise<{ value: T } | undefined> => {
         if (abandoned) return undefined;
         await shared.file.lock(true);
         if (abandoned) {
