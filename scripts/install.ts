@@ -10,6 +10,7 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { PERMISSION_FLAGS } from "../src/permissions.ts";
+import { BUNDLE_FLAGS } from "../src/worker/self_command.ts";
 
 const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
@@ -24,29 +25,13 @@ await Deno.stat(bundle).catch(() => {
   console.error(`queuectl: ${bundle} is missing; run "deno task bundle" first`);
   Deno.exit(1);
 });
-/**
- * V8 compiles a function the first time it runs, and Deno's code cache holds only what was
- * compiled before the bundle ran: a one-shot command such as `enqueue` compiled its whole path anew
- * on every run. Compiled eagerly, the bundle's cache holds every function (measured: ~2-3 ms of CPU
- * less per `enqueue`). The cache is only used under the same V8 flags, so a process that runs the
- * bundle with others (a worker) makes the next command rebuild it once.
- */
-const V8_FLAGS = ["--v8-flags=--no-lazy"];
-/**
- * Without this flag, `deno run` reads every file a dynamic `import()` of the bundle names before
- * it starts (~640 KB: the dashboard, the PostgreSQL driver, every command); with it, only what the
- * command runs (~200 KB for `enqueue`, ~3 ms less). Deno 2.9 has it; an older or newer deno that
- * refuses it fails at once, naming the flag: edit the shim, or install again.
- */
-const LOAD_FLAGS = ["--unstable-lazy-dynamic-imports"];
 const command = [
   deno,
   "run",
   "--quiet",
   "--no-prompt",
   "--no-config",
-  ...LOAD_FLAGS,
-  ...V8_FLAGS,
+  ...BUNDLE_FLAGS,
   ...PERMISSION_FLAGS,
   bundle,
 ].map(quote).join(" ");
