@@ -26,6 +26,7 @@ const PROGRAM = String.raw`
 use strict;
 use POSIX ();
 use Config;
+$0 = 'queuectl-launcher (worker ' . getppid() . ')';
 my @signame = split ' ', $Config{sig_name};
 for my $k (keys %ENV) { $ENV{$1} = delete $ENV{$k} if $k =~ /\AQUEUECTL_SAVED_(\w+)\z/ }
 binmode STDIN; binmode STDOUT;
