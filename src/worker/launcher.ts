@@ -98,7 +98,9 @@ for (;;) {
   }
   my $rin = '';
   vec($rin, fileno($_), 1) = 1 for \*STDIN, $wake_r, values %starting;
-  next if select(my $rout = $rin, undef, undef, undef) < 0;
+  # Perl runs a signal's handler between ops: a SIGCHLD that lands just before select() is only
+  # handled after it returns. While children run, select() returns every so often to reap them.
+  next if select(my $rout = $rin, undef, undef, %job ? 0.2 : undef) < 0;
   sysread $wake_r, my $drained, 4096 if vec($rout, fileno($wake_r), 1);
   for my $pid (keys %starting) { started($pid, 0) if vec($rout, fileno($starting{$pid}), 1) }
   next unless vec($rout, fileno(STDIN), 1);
