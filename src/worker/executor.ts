@@ -1,17 +1,20 @@
 /**
- * Runs one attempt of a job: `sh -c <command>` in its own process group (session), in the job's
- * directory, with the worker's environment plus the job's `env`. The shell itself sends stdout and
- * stderr to the attempt's log file, so output never passes through the worker. A timeout or an
- * abort sends SIGTERM to the whole group, then SIGKILL after a grace period; when the job's shell
- * exits, whatever it left in its group is killed, so no grandchild outlives the job.
+ * Runs one attempt of a job: `sh -c <command>` alone in a new session (so in a process group of
+ * its own), started the cheapest way this machine allows (`job_process.ts`: through the worker's
+ * resident launcher, else `setsid(1)`, else a detached spawn), in the job's directory, with the
+ * worker's environment plus the job's `env`. The shell itself sends stdout and stderr to the
+ * attempt's log file, so output never passes through the worker. A timeout or an abort sends
+ * SIGTERM to the whole group, then SIGKILL after a grace period; when the job's shell exits,
+ * whatever it left in its group is killed, so no grandchild outlives the job.
  * @module
  */
 
 import { createPrivateFile } from "../home/private_file.ts";
 import { clampTimerMs, type LongTimer, setLongTimeout } from "../platform/timers.ts";
 import type { RunResult } from "../queue/mod.ts";
+import { type JobProcess, startJobProcess } from "./job_process.ts";
+import { LauncherGoneError } from "./launcher.ts";
 import { killRunLeftovers } from "./orphans.ts";
-import { killProcessGroup } from "./process_group.ts";
 
 /** What to run. */
 export interface ExecutionRequest {
@@ -97,10 +100,10 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
     // Nothing is written then: whatever is at that path is not ours to write through.
     return await cannotStart(`cannot create log "${request.logPath}": ${messageOf(error)}`, false);
   }
-  let child: Deno.ChildProcess;
+  let job: JobProcess;
   try {
-    child = new Deno.Command(SHELL, {
-      args: ["-c", REDIRECT_PREFIX + request.command],
+    job = await startJobProcess({
+      argv: [SHELL, "-c", REDIRECT_PREFIX + request.command],
       cwd: request.cwd,
       env: {
         ...(request.env ?? {}),
@@ -110,12 +113,13 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
         QUEUECTL_WORKER_ID: request.workerId,
         QUEUECTL_LOG: request.logPath,
       },
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-      detached: true,
-    }).spawn();
+    });
   } catch (error) {
+    if (error instanceof LauncherGoneError) {
+      // It died while starting the job, which may be running: whatever of it runs goes.
+      await killRunLeftovers(request.jobId, request.workerId);
+      return await cannotStart(`${error.message} while starting it`, true);
+    }
     return await cannotStart(await spawnFailure(error, request.cwd), true);
   }
 
@@ -124,10 +128,8 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
   const grace = request.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const timers: LongTimer[] = [];
   const terminate = (graceMs = grace) => {
-    killProcessGroup(child.pid, "SIGTERM");
-    timers.push(
-      setLongTimeout(() => killProcessGroup(child.pid, "SIGKILL"), clampTimerMs(graceMs)),
-    );
+    job.kill("SIGTERM");
+    timers.push(setLongTimeout(() => job.kill("SIGKILL"), clampTimerMs(graceMs)));
   };
   if (request.timeout !== null && request.timeout > 0) {
     timers.push(setLongTimeout(() => {
@@ -143,17 +145,30 @@ export async function executeJob(request: ExecutionRequest): Promise<ExecutionRe
   if (request.signal?.aborted) onAbort();
   else request.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const status = await child.status;
+  const status = await job.end;
   for (const timer of timers) timer.clear();
   request.signal?.removeEventListener("abort", onAbort);
   // Whatever the job left running in its group goes with it: no orphans.
-  killProcessGroup(child.pid, "SIGKILL");
+  job.kill("SIGKILL");
   // A run that was killed may have processes outside its group (`set -m`, setsid): find them by
   // the markers in their environment. (A job that ends by itself may leave a daemon on purpose.)
-  if (timedOut || aborted) await killRunLeftovers(request.jobId, request.workerId);
+  // So may a run whose launcher died: nothing is left to tell how it ends, so it ends now.
+  if (timedOut || aborted || status.lost !== undefined) {
+    await killRunLeftovers(request.jobId, request.workerId);
+  }
+  if (status.lost !== undefined) {
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut,
+      aborted,
+      error: `killed: ${status.lost} while the job ran, so its end could not be known`,
+      durationMs: elapsed(),
+    };
+  }
 
-  const signal = status.signal ?? null;
-  const exitCode = signal === null ? status.code : null;
+  const signal = status.signal;
+  const exitCode = status.code;
   const failed = timedOut || signal !== null || exitCode !== 0;
   const tail = failed ? await readTail(request.logPath, OUTPUT_TAIL_BYTES) : "";
   return {
