@@ -95,6 +95,10 @@ export const workerRunCommand: CommandSpec = {
       try {
         await worker.run();
       } finally {
+        // A stop signal that comes after the worker stopped (a second `worker stop`) must not
+        // turn its clean exit into a death by SIGTERM: this process exits next, so they stay
+        // caught, and ignored.
+        for (const [name] of listeners) Deno.addSignalListener(name, ignoreSignal);
         for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
         await store.close();
       }
@@ -110,3 +114,5 @@ export const workerRunCommand: CommandSpec = {
     }
   },
 };
+
+function ignoreSignal(): void {}
