@@ -137,7 +137,10 @@ export class JournalQueueStore implements QueueStore {
       // Jobs dropped by retention take their logs with them.
       afterCompaction: (previous, next) => removeDroppedJobLogs(home, previous, next),
     });
-    return new JournalQueueStore(journal, now);
+    const store = new JournalQueueStore(journal, now);
+    // The short reads go to the file itself: not on a simulated disk.
+    if (options.storage) store.#firstRead = false;
+    return store;
   }
 
   /** The underlying journal, for tools that inspect it (doctor, tests). */

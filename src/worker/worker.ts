@@ -166,7 +166,23 @@ export class Worker {
   async #claimLoop(): Promise<void> {
     const { store, id, log } = this.#options;
     let failures = 0;
-    while (this.#stopMode === null && !this.#lost && !this.#fatal) {
+    while (this.#stopMode === null && !this.#fatal) {
+      if (this.#lost) {
+        // Presumed dead: on a store of one machine, it exits (its jobs were recovered). On a
+        // shared store it was only out of reach: its jobs were recovered (and fenced off), the
+        // process is fine, and it joins again once its killed runs are over, keeping the pool
+        // its size.
+        if (!store.sharedAcrossHosts) return;
+        while (this.#chains.size > 0) await Promise.allSettled([...this.#chains]);
+        log(
+          `worker ${id} was presumed dead (its heartbeats stopped reaching the store); joining again`,
+        );
+        await this.#register().then(() => (this.#lost = false), (error) => {
+          this.#say(`worker: cannot join again: ${messageOf(error)}`);
+          return this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
+        });
+        continue;
+      }
       if (this.#busy >= this.#slots) {
         // Woken when a slot frees (or anything else happens; then it just looks again).
         await this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
@@ -198,19 +214,6 @@ export class Worker {
           `worker: ${messageOf(error)}; trying again (every ${pauseMs / 1000} s at most)`,
         );
         await this.#wakeup.sleep(pauseMs);
-      }
-      if (this.#lost && store.sharedAcrossHosts && this.#stopMode === null && !this.#fatal) {
-        // Presumed dead while the store was out of reach: its jobs were recovered (and fenced
-        // off). The process is fine: it joins again once its killed runs are over, and keeps
-        // the pool its size.
-        while (this.#chains.size > 0) await Promise.allSettled([...this.#chains]);
-        log(
-          `worker ${id} was presumed dead (its heartbeats stopped reaching the store); joining again`,
-        );
-        await this.#register().then(() => (this.#lost = false), (error) => {
-          this.#say(`worker: cannot join again: ${messageOf(error)}`);
-          return this.#wakeup.sleep(MAX_RETRY_PAUSE_MS);
-        });
       }
     }
   }
