@@ -480,7 +480,7 @@ async function timed(home: string, ...args: string[]): Promise<{ ms: number; rss
     ) {
       const list = await timed(home, ...args);
       row({
-        figure: `${args.slice(1).join(" ")}, ${phase}`,
+        figure: `${args.join(" ")}, ${phase}`,
         value: `${list.ms.toFixed(0)} ms`,
         baseline: `peak RSS ${list.rssMiB.toFixed(0)} MiB`,
         ratio: "-",
