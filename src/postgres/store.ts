@@ -550,14 +550,39 @@ export class PostgresQueueStore implements QueueStore {
 
   async registerWorker(registration: WorkerRegistration): Promise<void> {
     const { id, pid, host, pstart, queues } = registration;
-    // Joining (again): whatever it held before was recovered by others.
+    // Joining (again) after it was presumed dead: its runs were killed here, and whatever it
+    // held and others have not recovered yet is recovered now, before it is live again (a
+    // live worker's jobs are not recovered by anyone).
     this.#held.delete(id);
+    this.#unsureClaims.delete(id);
     await this.#tx(async (tx) => {
-      const state = await loadSlice(tx, { workers: [id] });
-      await this.#write(tx, state, [
-        workerRecord(this.#at(), id, pid, host, pstart, queues ?? null),
-      ]);
-    });
+      const orphaned = (await query(
+        tx,
+        `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1`,
+        [id],
+      )).map((row) => row.id as string);
+      const state = await loadSlice(tx, {
+        jobs: orphaned,
+        dependents: orphaned.length > 0,
+        workers: [id],
+      });
+      const at = this.#at();
+      const records: QueueRecord[] = [];
+      const before = state.workers.get(id);
+      if (before && !isLive(before)) {
+        const effects = new Consequences(state, at);
+        for (const jobId of orphaned) {
+          const job = state.jobs.get(jobId);
+          if (!job || job.state !== "processing" || job.lease === null) continue;
+          const error = `worker ${id} was lost during attempt ${job.attempts}` +
+            (before.reason ? ` (${before.reason})` : "");
+          records.push(interruptRun(job, job.lease, at, error, effects));
+        }
+        records.push(...effects.records);
+      }
+      records.push(workerRecord(at, id, pid, host, pstart, queues ?? null));
+      await this.#write(tx, state, records);
+    }, true);
   }
 
   async heartbeat(workerId: string): Promise<WorkerEntry | undefined> {
@@ -599,6 +624,13 @@ export class PostgresQueueStore implements QueueStore {
       const records: QueueRecord[] = [];
       for (const job of state.jobs.values()) {
         if (job.state !== "processing" || job.worker_id !== workerId || job.lease === null) {
+          continue;
+        }
+        if (this.#unsureClaims.has(workerId) && !this.#held.get(workerId)?.has(job.id)) {
+          // A claim whose reply was lost, never handed to a run here: it never ran.
+          const reason =
+            `worker ${workerId} exited before starting it (its claim's reply was lost)`;
+          records.push(requeueRun(job, job.lease, at, reason, effects));
           continue;
         }
         const error = `worker ${workerId} exited during attempt ${job.attempts} ` +

@@ -314,6 +314,7 @@ export class Worker {
     if (self?.status === "stopping") return this.requestStop(self.stop ?? "drain");
     if (self?.status === "lost") {
       this.#lost = true;
+      this.#abortAll();
       return;
     }
     const config = await store.getConfig();
