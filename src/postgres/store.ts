@@ -556,33 +556,42 @@ export class PostgresQueueStore implements QueueStore {
     this.#held.delete(id);
     this.#unsureClaims.delete(id);
     await this.#tx(async (tx) => {
-      const orphaned = (await query(
-        tx,
-        `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1`,
-        [id],
-      )).map((row) => row.id as string);
-      const state = await loadSlice(tx, {
-        jobs: orphaned,
-        dependents: orphaned.length > 0,
-        workers: [id],
-      });
+      const { state, held } = await this.#sliceHeldBy(tx, id);
       const at = this.#at();
       const records: QueueRecord[] = [];
       const before = state.workers.get(id);
       if (before && !isLive(before)) {
         const effects = new Consequences(state, at);
-        for (const jobId of orphaned) {
-          const job = state.jobs.get(jobId);
-          if (!job || job.state !== "processing" || job.lease === null) continue;
+        for (const job of held) {
           const error = `worker ${id} was lost during attempt ${job.attempts}` +
             (before.reason ? ` (${before.reason})` : "");
-          records.push(interruptRun(job, job.lease, at, error, effects));
+          records.push(interruptRun(job, job.lease!, at, error, effects));
         }
         records.push(...effects.records);
       }
       records.push(workerRecord(at, id, pid, host, pstart, queues ?? null));
       await this.#write(tx, state, records);
     }, true);
+  }
+
+  /**
+   * A worker and the runs it holds (jobs processing under its id, with their dependents), loaded
+   * under row locks.
+   */
+  async #sliceHeldBy(
+    tx: TransactionSql,
+    workerId: string,
+  ): Promise<{ state: QueueState; held: StoredJob[] }> {
+    const ids = (await query(
+      tx,
+      `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1`,
+      [workerId],
+    )).map((row) => row.id as string);
+    const state = await loadSlice(tx, { jobs: ids, dependents: true, workers: [workerId] });
+    const held = [...state.jobs.values()].filter((job) =>
+      job.state === "processing" && job.worker_id === workerId && job.lease !== null
+    );
+    return { state, held };
   }
 
   async heartbeat(workerId: string): Promise<WorkerEntry | undefined> {
@@ -611,31 +620,23 @@ export class PostgresQueueStore implements QueueStore {
 
   async workerExited(workerId: string): Promise<void> {
     await this.#tx(async (tx) => {
-      const held = (await query(
-        tx,
-        `SELECT id FROM ${SCHEMA}.jobs WHERE state = 'processing' AND worker_id = $1`,
-        [workerId],
-      )).map((row) => row.id as string);
-      const state = await loadSlice(tx, { jobs: held, dependents: true, workers: [workerId] });
+      const { state, held } = await this.#sliceHeldBy(tx, workerId);
       const worker = state.workers.get(workerId);
       if (!worker || !isLive(worker)) return;
       const at = this.#at();
       const effects = new Consequences(state, at);
       const records: QueueRecord[] = [];
-      for (const job of state.jobs.values()) {
-        if (job.state !== "processing" || job.worker_id !== workerId || job.lease === null) {
-          continue;
-        }
+      for (const job of held) {
         if (this.#unsureClaims.has(workerId) && !this.#held.get(workerId)?.has(job.id)) {
           // A claim whose reply was lost, never handed to a run here: it never ran.
           const reason =
             `worker ${workerId} exited before starting it (its claim's reply was lost)`;
-          records.push(requeueRun(job, job.lease, at, reason, effects));
+          records.push(requeueRun(job, job.lease!, at, reason, effects));
           continue;
         }
         const error = `worker ${workerId} exited during attempt ${job.attempts} ` +
           "without recording how it went";
-        records.push(interruptRun(job, job.lease, at, error, effects));
+        records.push(interruptRun(job, job.lease!, at, error, effects));
       }
       records.push(...effects.records, exitRecord(at, workerId));
       await this.#write(tx, state, records);

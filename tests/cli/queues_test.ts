@@ -6,19 +6,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { intervals } from "./_runs.ts";
 import { type JobJson, json, ok, queuectl, waitForJob, withQueue } from "./_cli.ts";
-
-/** Runs of each job as [start, end] in nanoseconds, from the lines the jobs wrote. */
-async function intervals(file: string): Promise<Map<string, [bigint, bigint]>> {
-  const runs = new Map<string, [bigint, bigint]>();
-  for (const line of (await Deno.readTextFile(file)).split("\n").filter(Boolean)) {
-    const [what, id, ns] = line.split(" ");
-    const run = runs.get(id!) ?? [0n, 0n];
-    run[what === "start" ? 0 : 1] = BigInt(ns!);
-    runs.set(id!, run);
-  }
-  return runs;
-}
 
 Deno.test("a queue capped at 1 runs one job at a time across three worker processes", async () => {
   await withQueue(async (home) => {

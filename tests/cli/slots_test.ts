@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../_temp_home.ts";
+import { intervals } from "./_runs.ts";
 import {
   type JobJson,
   json,
@@ -16,18 +17,6 @@ import {
   withQueue,
   type WorkerJson,
 } from "./_cli.ts";
-
-/** Runs of each job as [start, end] in nanoseconds, from the lines the jobs wrote. */
-async function intervals(file: string): Promise<Map<string, [bigint, bigint]>> {
-  const runs = new Map<string, [bigint, bigint]>();
-  for (const line of (await Deno.readTextFile(file)).split("\n").filter(Boolean)) {
-    const [what, id, ns] = line.split(" ");
-    const run = runs.get(id!) ?? [0n, 0n];
-    run[what === "start" ? 0 : 1] = BigInt(ns!);
-    runs.set(id!, run);
-  }
-  return runs;
-}
 
 /** A job that writes when it starts and ends, and takes `seconds` in between. */
 function timed(log: string, id: string, seconds: number, queue?: string) {
