@@ -55,7 +55,7 @@ export function queuectlOnTerminal(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...storeEnv(home), ...env },
+    env: { NO_COLOR: "1", SHELL: "/bin/sh", ...storeEnv(home), ...env },
   }).spawn();
   let text = "";
   const decoder = new TextDecoder();

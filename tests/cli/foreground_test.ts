@@ -64,13 +64,16 @@ Deno.test("workers of a SIGKILLed worker start --foreground notice and drain", a
 
 Deno.test("on a terminal, the first Ctrl-C says it drains and how to stop now; the second stops now", async () => {
   await withQueue(async (home) => {
-    const command = [Deno.execPath(), ...foregroundArgs(home)].map(quote).join(" ");
+    // `exec`: as from an interactive shell, queuectl alone gets the Ctrl-C. Without it, `script`'s
+    // shell (dash, where CI has no SHELL) stays in the terminal's process group, dies of the
+    // SIGINT itself, and `script` reports its 130 whatever queuectl did.
+    const command = "exec " + [Deno.execPath(), ...foregroundArgs(home)].map(quote).join(" ");
     const terminal = new Deno.Command("script", {
       args: ["-qec", command, "/dev/null"],
       stdin: "piped",
       stdout: "piped",
       stderr: "null",
-      env: { NO_COLOR: "1", ...storeEnv(home) },
+      env: { NO_COLOR: "1", SHELL: "/bin/sh", ...storeEnv(home) },
     }).spawn();
     const writer = terminal.stdin.getWriter();
     let screen = "";

@@ -27,7 +27,7 @@ async function onTerminal(
     stdin: "null",
     stdout: "piped",
     stderr: "null",
-    env: { NO_COLOR: "1", ...storeEnv(home) },
+    env: { NO_COLOR: "1", SHELL: "/bin/sh", ...storeEnv(home) },
   }).spawn();
   // A command stuck at a prompt never ends by itself: give up on it after a while.
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
