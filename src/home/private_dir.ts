@@ -5,7 +5,7 @@
  */
 
 import { dirname, join } from "../platform/paths.ts";
-import { checkHomeTrust, checkPrivateEntry, segmentsBelow } from "./trust.ts";
+import { checkHomeTrustNow, checkPrivateEntryNow, segmentsBelow } from "./trust.ts";
 
 /**
  * Makes sure `dir` and every folder between the home and it are real directories owned by the
@@ -21,25 +21,33 @@ import { checkHomeTrust, checkPrivateEntry, segmentsBelow } from "./trust.ts";
  * ```
  */
 export async function ensurePrivateDir(dir: string, home: string = dirname(dir)): Promise<void> {
+  ensurePrivateDirNow(dir, home);
+}
+
+/**
+ * {@linkcode ensurePrivateDir}, at once: its few calls take microseconds each, which the async
+ * forms would turn into a thread hand-off each (a worker makes a folder for every job).
+ */
+export function ensurePrivateDirNow(dir: string, home: string = dirname(dir)): void {
   const segments = segmentsBelow(home, dir);
-  await checkHomeTrust(home);
+  checkHomeTrustNow(home);
   let current = home;
   for (const segment of segments) {
     current = join(current, segment);
-    await ensureOneDir(current);
+    ensureOneDir(current);
   }
 }
 
-async function ensureOneDir(path: string): Promise<void> {
-  if (await checkPrivateEntry(path, "directory") !== undefined) return;
+function ensureOneDir(path: string): void {
+  if (checkPrivateEntryNow(path, "directory") !== undefined) return;
   try {
-    await Deno.mkdir(path, { mode: 0o700 });
+    Deno.mkdirSync(path, { mode: 0o700 });
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     // Another process made it meanwhile: judge what it made.
-    if (await checkPrivateEntry(path, "directory") !== undefined) return;
+    if (checkPrivateEntryNow(path, "directory") !== undefined) return;
     throw error;
   }
   // The folder above is the user's alone, so what is at this path now is the folder just made.
-  await Deno.chmod(path, 0o700);
+  Deno.chmodSync(path, 0o700);
 }

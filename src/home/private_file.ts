@@ -7,7 +7,7 @@
 import { UntrustedHomeError } from "../errors.ts";
 import { dirname } from "../platform/paths.ts";
 import { homeOfAttemptLog } from "./layout.ts";
-import { ensurePrivateDir } from "./private_dir.ts";
+import { ensurePrivateDir, ensurePrivateDirNow } from "./private_dir.ts";
 import { checkPrivateEntry, segmentsBelow } from "./trust.ts";
 
 /** Opening a file that keeps being replaced under us gives up after this many tries. */
@@ -33,10 +33,17 @@ export async function createPrivateFile(
   path: string,
   home: string = homeOfAttemptLog(path),
 ): Promise<void> {
-  await ensurePrivateDir(dirname(path), home);
-  await removeEntry(path);
-  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-  file.close();
+  // Sync calls: microseconds each, and a worker makes a log file for every job it starts.
+  ensurePrivateDirNow(dirname(path), home);
+  try {
+    Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+    return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  // Something is there (an earlier run's log, a planted link): remove it, never follow it.
+  removeEntry(path);
+  Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
 }
 
 /**
@@ -77,17 +84,17 @@ export async function openPrivateAppend(path: string, home?: string): Promise<De
   }
 }
 
-async function removeEntry(path: string): Promise<void> {
+function removeEntry(path: string): void {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.lstat(path);
+    info = Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return;
     throw error;
   }
   if (info.isDirectory) throw new UntrustedHomeError(`Queue file "${path}" is a directory`);
   try {
-    await Deno.remove(path); // unlink: a symbolic link goes, its target stays
+    Deno.removeSync(path); // unlink: a symbolic link goes, its target stays
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }

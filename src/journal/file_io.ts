@@ -18,6 +18,14 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<vo
   }
 }
 
+/** {@linkcode writeAll} with sync writes (an append to the page cache takes microseconds). */
+export function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    written += file.writeSync(bytes.subarray(written));
+  }
+}
+
 /**
  * Fsyncs a directory so that a rename or a new entry in it survives power loss.
  * Requires `--allow-read`.
@@ -61,6 +69,28 @@ export async function readTextToEnd(
     total += n;
     onText(decoder.decode(bytes.subarray(0, n), { stream: true }));
     // A short read of a regular file means its end was reached.
+    if (n < bytes.length) break;
+    if (bytes.length < READ_CHUNK_BYTES) bytes = buffer.bytes = new Uint8Array(READ_CHUNK_BYTES);
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) onText(rest);
+  return total;
+}
+
+/** {@linkcode readTextToEnd} with sync reads: a catch-up reads a few records from the page cache. */
+export function readTextToEndSync(
+  file: Deno.FsFile,
+  onText: (text: string) => void,
+  buffer: ReadBuffer = {},
+): number {
+  let bytes = buffer.bytes ??= new Uint8Array(FIRST_READ_BYTES);
+  const decoder = new TextDecoder();
+  let total = 0;
+  for (;;) {
+    const n = file.readSync(bytes);
+    if (n === null || n === 0) break;
+    total += n;
+    onText(decoder.decode(bytes.subarray(0, n), { stream: true }));
     if (n < bytes.length) break;
     if (bytes.length < READ_CHUNK_BYTES) bytes = buffer.bytes = new Uint8Array(READ_CHUNK_BYTES);
   }

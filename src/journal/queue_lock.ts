@@ -159,7 +159,7 @@ export class QueueLock {
         if (abandoned) return undefined;
         await shared.file.lock(true);
         if (abandoned) {
-          await shared.file.unlock();
+          shared.file.unlockSync();
           return undefined;
         }
         timer.clear();
@@ -197,6 +197,7 @@ async function holding<T>(file: Deno.FsFile, section: () => Promise<T>, locked =
   try {
     return await section();
   } finally {
-    await file.unlock();
+    // Sync: an unlock never waits, and the async form costs a thread hand-off.
+    file.unlockSync();
   }
 }
