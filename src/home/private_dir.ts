@@ -32,14 +32,16 @@ export function ensurePrivateDirNow(dir: string, home: string = dirname(dir)): v
   const segments = segmentsBelow(home, dir);
   checkHomeTrustNow(home);
   let current = home;
-  for (const segment of segments) {
+  for (const [index, segment] of segments.entries()) {
     current = join(current, segment);
-    ensureOneDir(current);
+    // The innermost folder is mostly new (a job's `logs/<id>`): make it first, judge it only if
+    // something was there (a failed lstat costs more than the mkdir). The outer ones mostly exist.
+    ensureOneDir(current, index === segments.length - 1);
   }
 }
 
-function ensureOneDir(path: string): void {
-  if (checkPrivateEntryNow(path, "directory") !== undefined) return;
+function ensureOneDir(path: string, mostlyNew: boolean): void {
+  if (!mostlyNew && checkPrivateEntryNow(path, "directory") !== undefined) return;
   try {
     Deno.mkdirSync(path, { mode: 0o700 });
   } catch (error) {
