@@ -129,7 +129,17 @@ function printWorkers(out: Output, workers: WorkerStatusView[]): void {
       out.state(w.status),
       relativeCell(w.started_at, now),
       relativeCell(w.heartbeat, now),
-      w.job ?? "-",
+      jobsCell(w.jobs),
     ]),
   );
 }
+
+/** A worker's running jobs for the JOB column: all of them, up to a few, then how many more. */
+function jobsCell(jobs: string[]): string {
+  if (jobs.length === 0) return "-";
+  const shown = jobs.slice(0, MAX_JOBS_SHOWN).join(", ");
+  return jobs.length > MAX_JOBS_SHOWN ? `${shown} +${jobs.length - MAX_JOBS_SHOWN} more` : shown;
+}
+
+/** A worker running more jobs than this at once shows these and a count. */
+const MAX_JOBS_SHOWN = 3;

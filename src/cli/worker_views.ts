@@ -14,7 +14,9 @@ export interface WorkerStatusView {
   host: string;
   status: string;
   heartbeat: string;
+  /** The job it started last of those it runs (`jobs` has them all, several with slots). */
   job: string | null;
+  jobs: string[];
   started_at: string;
 }
 
@@ -43,6 +45,7 @@ export async function workerViews(
       status,
       heartbeat: w.heartbeat,
       job: w.job,
+      jobs: [...w.jobs],
       started_at: w.started_at,
     });
   }

@@ -138,6 +138,7 @@ export function jobRow(job: StoredJob): Record<(typeof JOB_COLUMNS)[number], unk
  */
 export function workerFromRow(r: Row): WorkerEntry {
   const heartbeat = iso(r.heartbeat);
+  const job = (r.job as string | null) ?? null;
   return {
     id: r.id as string,
     pid: Number(r.pid),
@@ -147,7 +148,9 @@ export function workerFromRow(r: Row): WorkerEntry {
     started_at: iso(r.started_at),
     heartbeat,
     heartbeatMs: Date.parse(heartbeat),
-    job: (r.job as string | null) ?? null,
+    job,
+    // Every job it runs when the query asked for them (`WORKER_JOBS`), else the last it started.
+    jobs: (r.jobs as string[] | null | undefined) ?? (job === null ? [] : [job]),
     queues: (r.queues as string[] | null) ?? null,
     stop: (r.stop as WorkerEntry["stop"]) ?? null,
     ended_at: isoOrNull(r.ended_at),
@@ -171,3 +174,11 @@ export function scheduleFromRow(r: Row): Schedule {
     last_run: isoOrNull(r.last_run),
   };
 }
+
+/**
+ * A select-list item that adds each worker's running jobs (`w` is the workers table), oldest
+ * first, for {@linkcode workerFromRow}; the `jobs_processing` index answers it.
+ */
+export const WORKER_JOBS = (schema: string) =>
+  `ARRAY(SELECT j.id FROM ${schema}.jobs j WHERE j.state = 'processing' AND j.worker_id = w.id ` +
+  `ORDER BY j.started_at, j.id) AS jobs`;

@@ -85,7 +85,7 @@ import {
   type Sql,
   type TransactionSql,
 } from "./driver.ts";
-import { jobFromRow, scheduleFromRow, workerFromRow } from "./rows.ts";
+import { jobFromRow, scheduleFromRow, WORKER_JOBS, workerFromRow } from "./rows.ts";
 import { migrate, MIGRATIONS, SCHEMA } from "./schema.ts";
 import { applyRecords, loadSlice } from "./slice.ts";
 
@@ -897,7 +897,10 @@ export class PostgresQueueStore implements QueueStore {
 
   async listWorkers(): Promise<WorkerEntry[]> {
     const rows = await this.#read((sql) =>
-      query(sql, `SELECT * FROM ${SCHEMA}.workers ORDER BY started_at, id`)
+      query(
+        sql,
+        `SELECT w.*, ${WORKER_JOBS(SCHEMA)} FROM ${SCHEMA}.workers w ORDER BY w.started_at, w.id`,
+      )
     );
     return rows.map(workerFromRow);
   }

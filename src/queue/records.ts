@@ -197,6 +197,8 @@ export type WorkerRecord = {
   started_at?: string;
   heartbeat?: string;
   job?: string | null;
+  /** Every job it runs (a snapshot's worker); older journals have `job` alone. */
+  jobs?: string[];
   stop?: StopMode | null;
   ended_at?: string | null;
   reason?: string | null;

@@ -28,10 +28,12 @@ import {
 } from "./records.ts";
 import {
   DEFAULT_QUEUE,
+  holdJob,
   moveJob,
   offerJob,
   putJob,
   type QueueState,
+  releaseJob,
   type WorkerEntry,
 } from "./state.ts";
 
@@ -210,7 +212,7 @@ function applyClaim(state: QueueState, r: Read<ClaimRecord>): void {
   if (job.history.length > HISTORY_LIMIT) job.history.splice(0, job.history.length - HISTORY_LIMIT);
   const entry = state.workers.get(r.worker);
   if (entry) {
-    entry.job = job.id;
+    holdJob(entry, job.id);
     signOfLife(entry, r.at);
   }
 }
@@ -226,7 +228,7 @@ function applyRunEnd(state: QueueState, r: Read<RunEndRecord>): void {
   const job = state.jobs.get(r.id);
   if (!job || job.state !== "processing" || job.lease !== r.lease) return;
   const entry = job.worker_id === null ? undefined : state.workers.get(job.worker_id);
-  if (entry && entry.job === job.id) entry.job = null;
+  if (entry) releaseJob(entry, job.id);
   // Recovery is another process's doing; every other end of a run is the worker's own.
   if (entry && r.op !== "recover") signOfLife(entry, r.at);
   const last = job.history[job.history.length - 1];
@@ -397,6 +399,7 @@ function applyWorker(state: QueueState, r: Read<WorkerRecord>): void {
     heartbeat,
     heartbeatMs: Date.parse(heartbeat),
     job: r.job ?? null,
+    jobs: r.jobs ?? (r.job ? [r.job] : []),
     queues: r.queues ?? null,
     stop: r.stop ?? null,
     ended_at: r.ended_at ?? null,
@@ -419,13 +422,13 @@ function applyWorkerEvent(state: QueueState, r: Read<WorkerEventRecord>): void {
     case "exit":
       entry.status = "stopped";
       entry.ended_at = r.at;
-      entry.job = null;
+      releaseJob(entry);
       return;
     case "lost":
       entry.status = "lost";
       entry.ended_at = r.at;
       entry.reason = r.reason ?? null;
-      entry.job = null;
+      releaseJob(entry);
       return;
     default:
       return unhandled(r);

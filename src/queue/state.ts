@@ -48,8 +48,10 @@ export interface WorkerEntry {
   started_at: string;
   heartbeat: string;
   heartbeatMs: number;
-  /** The job it is running, if any. */
+  /** The job it started last of those it runs, if any (`jobs` has them all). */
   job: string | null;
+  /** Every job it runs, oldest first: several with `--concurrency`. */
+  jobs: string[];
   /** The queues it claims from; `null` for every queue. */
   queues: string[] | null;
   stop: StopMode | null;
@@ -169,4 +171,24 @@ export function putJob(state: QueueState, job: StoredJob): void {
   if (job.state === "processing" && job.cancel_requested_at !== null) {
     state.cancelRequests.add(job.id);
   }
+}
+
+/**
+ * A worker started a job: it runs it beside any others it runs (slots).
+ * @param worker The worker.
+ * @param jobId The job.
+ */
+export function holdJob(worker: WorkerEntry, jobId: string): void {
+  if (!worker.jobs.includes(jobId)) worker.jobs = [...worker.jobs, jobId];
+  worker.job = jobId;
+}
+
+/**
+ * A worker's run of a job ended (or every run ended: no `jobId`).
+ * @param worker The worker.
+ * @param jobId The job; all of them when left out.
+ */
+export function releaseJob(worker: WorkerEntry, jobId?: string): void {
+  worker.jobs = jobId === undefined ? [] : worker.jobs.filter((id) => id !== jobId);
+  worker.job = worker.jobs.at(-1) ?? null;
 }

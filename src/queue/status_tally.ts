@@ -11,7 +11,14 @@ import { JOB_STATES, type JobState } from "./job.ts";
 import { type QueueRecord, unhandled } from "./records.ts";
 import { applyRecord } from "./reducer.ts";
 import { type QueueView, queueViews } from "./queue_view.ts";
-import { DEFAULT_QUEUE, emptyQueueState, type QueueState, type WorkerEntry } from "./state.ts";
+import {
+  DEFAULT_QUEUE,
+  emptyQueueState,
+  holdJob,
+  type QueueState,
+  releaseJob,
+  type WorkerEntry,
+} from "./state.ts";
 import type { JobCounts } from "./store.ts";
 import { readFields } from "./top_level_fields.ts";
 
@@ -176,7 +183,7 @@ export class StatusTally {
         if (current !== "processing" || !held || held.lease !== Number(f.get("lease"))) return;
         this.#held.delete(id);
         const worker = held.worker === null ? undefined : this.#workers.workers.get(held.worker);
-        if (worker && worker.job === id) worker.job = null;
+        if (worker) releaseJob(worker, id);
         if (worker && op !== "recover") signOfLife(worker, line);
         const state = f.get("state");
         if (op === "complete") this.#set(id, "completed");
@@ -205,7 +212,7 @@ export class StatusTally {
 
   /** Every known worker. */
   workers(): WorkerEntry[] {
-    return [...this.#workers.workers.values()].map((w) => ({ ...w }));
+    return [...this.#workers.workers.values()].map((w) => ({ ...w, jobs: [...w.jobs] }));
   }
 
   /**
@@ -237,7 +244,7 @@ export class StatusTally {
   #setWorkerJob(workerId: string | undefined, jobId: string, line: string): void {
     const worker = workerId === undefined ? undefined : this.#workers.workers.get(workerId);
     if (!worker) return;
-    worker.job = jobId;
+    holdJob(worker, jobId);
     signOfLife(worker, line);
   }
 }

@@ -109,6 +109,7 @@ export interface WorkerJson {
   pid: number;
   status: string;
   job: string | null;
+  jobs: string[];
 }
 
 /** The PostgreSQL database of each test's temp home under PostgreSQL. */

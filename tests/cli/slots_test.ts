@@ -59,6 +59,39 @@ Deno.test("one worker process with --concurrency 3 runs three jobs at once, neve
   });
 });
 
+Deno.test("status shows every job a worker with slots runs, also from a compacted journal", async () => {
+  await withQueue(async (home) => {
+    const ids = ["a", "b", "c"];
+    await ok(home, ["enqueue", "--file", "-"], {
+      stdin: ids.map((id) => JSON.stringify({ id, command: "sleep 30" })).join("\n"),
+    });
+    await ok(home, ["worker", "start", "--concurrency", "3"]);
+    const jobsShown = async () => {
+      const [worker] = await runningWorkers(home);
+      return worker ? [...worker.jobs].sort() : [];
+    };
+    await waitFor(
+      "all three jobs to run",
+      async () => (await jobsShown()).length === 3 || undefined,
+    );
+    assert.deepEqual(await jobsShown(), ids);
+    const [worker] = await runningWorkers(home);
+    assert.ok(ids.includes(worker!.job!), "job is one of them");
+    const table = await ok(home, ["status"], { env: { COLUMNS: "200" } });
+    const row = table.split("\n").find((line) => line.includes(worker!.id))!;
+    for (const id of ids) assert.match(row, new RegExp(`\\b${id}\\b`), row);
+    // A compaction snapshots the worker with its jobs; `status` then reads the snapshot.
+    await ok(home, ["compact"]);
+    assert.deepEqual(await jobsShown(), ids);
+    await ok(home, ["cancel", "b"]);
+    await waitFor("the canceled job to leave the worker", async () => {
+      const shown = await jobsShown();
+      return shown.length === 2 ? shown : undefined;
+    }).then((shown) => assert.deepEqual(shown, ["a", "c"]));
+    await ok(home, ["worker", "stop", "--now"]);
+  });
+});
+
 Deno.test("slots honour a queue's cap: two slots, a queue capped at 1, never two of it at once", async () => {
   await withQueue(async (home) => {
     const log = join(home, "runs.log");

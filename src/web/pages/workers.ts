@@ -42,7 +42,9 @@ export function workersPage(
         <td>${queues ? queues.join(", ") : html`<span class="muted">every queue</span>`}</td>
         <td class="num">${timeAgo(w.started_at)}</td>
         <td class="num">${timeAgo(w.heartbeat)}</td>
-        <td>${w.job === null ? html`<span class="muted">idle</span>` : jobLink(w.job)}</td>
+        <td>${w.jobs.length === 0
+          ? html`<span class="muted">idle</span>`
+          : w.jobs.map((id, i) => html`${i > 0 ? ", " : ""}${jobLink(id)}`)}</td>
       </tr>
     `;
   });
