@@ -5,6 +5,7 @@
  */
 
 import { dirname, join } from "../platform/paths.ts";
+import { settled } from "../platform/settled.ts";
 import { checkHomeTrustNow, checkPrivateEntryNow, segmentsBelow } from "./trust.ts";
 
 /**
@@ -20,8 +21,8 @@ import { checkHomeTrustNow, checkPrivateEntryNow, segmentsBelow } from "./trust.
  * await ensurePrivateDir("/home/ada/q/logs/job1", "/home/ada/q");
  * ```
  */
-export async function ensurePrivateDir(dir: string, home: string = dirname(dir)): Promise<void> {
-  ensurePrivateDirNow(dir, home);
+export function ensurePrivateDir(dir: string, home: string = dirname(dir)): Promise<void> {
+  return settled(() => ensurePrivateDirNow(dir, home));
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import { UntrustedHomeError } from "../errors.ts";
 import { dirname } from "../platform/paths.ts";
+import { settled } from "../platform/settled.ts";
 import { homeOfAttemptLog } from "./layout.ts";
 import { ensurePrivateDir, ensurePrivateDirNow } from "./private_dir.ts";
 import { checkPrivateEntry, segmentsBelow } from "./trust.ts";
@@ -29,11 +30,12 @@ const OPEN_TRIES = 3;
  * await createPrivateFile(log, home); // then open it without `create`, or let `sh` write to it
  * ```
  */
-export async function createPrivateFile(
-  path: string,
-  home: string = homeOfAttemptLog(path),
-): Promise<void> {
+export function createPrivateFile(path: string, home?: string): Promise<void> {
   // Sync calls: microseconds each, and a worker makes a log file for every job it starts.
+  return settled(() => createPrivateFileNow(path, home ?? homeOfAttemptLog(path)));
+}
+
+function createPrivateFileNow(path: string, home: string): void {
   ensurePrivateDirNow(dirname(path), home);
   try {
     Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();

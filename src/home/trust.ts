@@ -8,6 +8,7 @@
 
 import { UntrustedHomeError } from "../errors.ts";
 import { join, normalize } from "../platform/paths.ts";
+import { settled } from "../platform/settled.ts";
 
 /** What an entry of a home must be. */
 export type EntryKind = "file" | "directory";
@@ -23,7 +24,7 @@ const MAX_WALK_DEPTH = 2;
  * @returns One line saying why and how to fix it, or `undefined` when the home is fine.
  */
 export function homeTrustProblem(home: string): Promise<string | undefined> {
-  return Promise.resolve(homeTrustProblemNow(home));
+  return settled(() => homeTrustProblemNow(home));
 }
 
 /** {@linkcode homeTrustProblem}, answered at once. */
@@ -61,8 +62,8 @@ function homeTrustProblemNow(home: string): string | undefined {
  * await checkHomeTrust("/home/ada/.local/share/queuectl");
  * ```
  */
-export async function checkHomeTrust(home: string): Promise<void> {
-  checkHomeTrustNow(home);
+export function checkHomeTrust(home: string): Promise<void> {
+  return settled(() => checkHomeTrustNow(home));
 }
 
 /** {@linkcode checkHomeTrust}, at once. */
@@ -105,11 +106,11 @@ export function entryProblem(
  * @returns Its `lstat`, or `undefined` if nothing is there.
  * @throws {UntrustedHomeError} with the reason and the fix.
  */
-export async function checkPrivateEntry(
+export function checkPrivateEntry(
   path: string,
   kind: EntryKind,
 ): Promise<Deno.FileInfo | undefined> {
-  return checkPrivateEntryNow(path, kind);
+  return settled(() => checkPrivateEntryNow(path, kind));
 }
 
 /** {@linkcode checkPrivateEntry}, at once (an lstat takes microseconds). */

@@ -8,6 +8,7 @@
 import { UntrustedHomeError } from "../errors.ts";
 import { checkHomeTrust, checkPrivateEntry, checkPrivateEntryNow } from "../home/trust.ts";
 import { dirname } from "../platform/paths.ts";
+import { settled } from "../platform/settled.ts";
 import { type ReadBuffer, readTextToEndSync, syncDirectory, writeAllSync } from "./file_io.ts";
 import { ensureHome } from "./home_dir.ts";
 import { QueueLock } from "./queue_lock.ts";
@@ -30,40 +31,44 @@ class DenoFile implements StorageFile {
     this.ino = ino;
   }
 
-  async readText(offset: number, onText: (text: string) => void): Promise<number> {
-    if (this.#position !== offset) this.#file.seekSync(offset, Deno.SeekMode.Start);
-    this.#position = undefined;
-    const total = readTextToEndSync(this.#file, onText, this.#buffer);
-    this.#position = offset + total;
-    return total;
+  readText(offset: number, onText: (text: string) => void): Promise<number> {
+    return settled(() => {
+      if (this.#position !== offset) this.#file.seekSync(offset, Deno.SeekMode.Start);
+      this.#position = undefined;
+      const total = readTextToEndSync(this.#file, onText, this.#buffer);
+      this.#position = offset + total;
+      return total;
+    });
   }
 
-  async readAt(offset: number, length: number): Promise<Uint8Array> {
-    this.#position = undefined;
-    this.#file.seekSync(offset, Deno.SeekMode.Start);
-    const buffer = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const n = this.#file.readSync(buffer.subarray(filled));
-      if (n === null || n === 0) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
+  readAt(offset: number, length: number): Promise<Uint8Array> {
+    return settled(() => {
+      this.#position = undefined;
+      this.#file.seekSync(offset, Deno.SeekMode.Start);
+      const buffer = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const n = this.#file.readSync(buffer.subarray(filled));
+        if (n === null || n === 0) break;
+        filled += n;
+      }
+      return buffer.subarray(0, filled);
+    });
   }
 
-  async size(): Promise<number> {
-    return this.#file.statSync().size;
+  size(): Promise<number> {
+    return settled(() => this.#file.statSync().size);
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
+  write(bytes: Uint8Array): Promise<void> {
     // O_APPEND: the position ends at the end of the file, which may have grown meanwhile.
     this.#position = undefined;
-    writeAllSync(this.#file, bytes);
+    return settled(() => writeAllSync(this.#file, bytes));
   }
 
-  async truncate(length: number): Promise<void> {
+  truncate(length: number): Promise<void> {
     this.#position = undefined;
-    this.#file.truncateSync(length);
+    return settled(() => this.#file.truncateSync(length));
   }
 
   syncData(): Promise<void> {
@@ -78,6 +83,28 @@ class DenoFile implements StorageFile {
 /** Opening a journal that keeps being replaced (compacted) under us gives up after this many. */
 const OPEN_TRIES = 3;
 
+/** Opens the journal at `path` to read and append, if it is there and can be trusted. */
+function openAppendNow(path: string): StorageFile | undefined {
+  for (let tries = 1; tries <= OPEN_TRIES; tries++) {
+    const seen = checkPrivateEntryNow(path, "file");
+    if (seen === undefined) return undefined;
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { read: true, append: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    // The check and the open are two steps; a compaction may rename a new journal in between.
+    const opened = file.statSync();
+    if (opened.ino === seen.ino && opened.dev === seen.dev) {
+      return new DenoFile(file, opened.ino ?? 0);
+    }
+    file.close();
+  }
+  throw new UntrustedHomeError(`Queue file "${path}" keeps being replaced while it is opened`);
+}
+
 /** The real file system. */
 export const denoStorage: JournalStorage = {
   ensureHome,
@@ -88,31 +115,14 @@ export const denoStorage: JournalStorage = {
     await checkPrivateEntry(path, "file");
     return await QueueLock.open(path);
   },
-  async inode(path: string): Promise<number | undefined> {
+  inode(path: string): Promise<number | undefined> {
     // lstat: a symbolic link at the path is refused here, before anything reads through it.
-    const info = checkPrivateEntryNow(path, "file");
-    return info === undefined ? undefined : info.ino ?? 0;
+    return settled(() => {
+      const info = checkPrivateEntryNow(path, "file");
+      return info === undefined ? undefined : info.ino ?? 0;
+    });
   },
-  async openAppend(path: string): Promise<StorageFile | undefined> {
-    for (let tries = 1; tries <= OPEN_TRIES; tries++) {
-      const seen = checkPrivateEntryNow(path, "file");
-      if (seen === undefined) return undefined;
-      let file: Deno.FsFile;
-      try {
-        file = Deno.openSync(path, { read: true, append: true });
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) continue;
-        throw error;
-      }
-      // The check and the open are two steps; a compaction may rename a new journal in between.
-      const opened = file.statSync();
-      if (opened.ino === seen.ino && opened.dev === seen.dev) {
-        return new DenoFile(file, opened.ino ?? 0);
-      }
-      file.close();
-    }
-    throw new UntrustedHomeError(`Queue file "${path}" keeps being replaced while it is opened`);
-  },
+  openAppend: (path) => settled(() => openAppendNow(path)),
   async createNew(path: string): Promise<StorageFile> {
     const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
     return new DenoFile(file, (await file.stat()).ino ?? 0);
