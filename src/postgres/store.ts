@@ -138,6 +138,11 @@ export interface PostgresStoreOptions {
   localClock?: () => number;
   /** Told once when the connection is lost, and again when it is back. */
   onWarning?: (message: string) => void;
+  /**
+   * How long an operation whose connection was lost is tried again before the store is reported
+   * unavailable (default a minute); tests pass a short one.
+   */
+  retryForMs?: number;
   /** Connections in the pool. */
   maxConnections?: number;
 }
@@ -166,6 +171,7 @@ export class PostgresQueueStore implements QueueStore {
   #held = new Map<string, Set<string>>();
   /** Claims of this process, one at a time: `#held` is exact while each decides. */
   #claiming = new Mutex();
+  #retryForMs: number;
   /** Workers on many machines share it. */
   readonly sharedAcrossHosts = true;
   /** Runs' output is kept in the database (`log_chunks`), its last 1 MiB. */
@@ -178,6 +184,7 @@ export class PostgresQueueStore implements QueueStore {
     this.#local = options.now ? undefined : local;
     this.#now = options.now ?? (() => local() + this.#clockOffset);
     this.#warn = options.onWarning ?? (() => {});
+    this.#retryForMs = options.retryForMs ?? RECONNECT_FOR_MS;
   }
 
   /**
@@ -252,11 +259,11 @@ export class PostgresQueueStore implements QueueStore {
 
   /**
    * Runs `attempt` again after a deadlock or a lost connection (said once, for up to
-   * {@linkcode RECONNECT_FOR_MS}), and turns driver errors into one-line queuectl errors.
+   * {@linkcode RECONNECT_FOR_MS} unless told otherwise), and turns driver errors into one-line queuectl errors.
    * @param attempt Told whether an earlier try lost its connection (it may have committed).
    */
   async #retrying<T>(attempt: (afterLostConnection: boolean) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + RECONNECT_FOR_MS;
+    const deadline = Date.now() + this.#retryForMs;
     // Once a connection broke during a try, that try may have committed unseen.
     let lost = false;
     for (let tries = 1;; tries++) {

@@ -1,6 +1,6 @@
 /**
  * A claim whose commit succeeded but whose reply was lost with the connection, during an outage
- * longer than the store retries for (a minute): the worker got an error, not the job, so it never
+ * longer than the store retries for (a minute; two seconds here): the worker got an error, not the job, so it never
  * ran it. When that worker exits, the job is requeued as never started (its attempt not counted),
  * while a job the worker did hold and run is recorded as an interrupted run. A proxy in front of
  * the server drops the reply to the claim's commit and cuts, as a network failure at that
@@ -30,7 +30,10 @@ Deno.test({
       const proxy = startTcpProxy({ hostname: "127.0.0.1", port: PG_PORT });
       const viaProxy = new URL(url);
       viaProxy.port = String(proxy.port);
-      const worker = await PostgresQueueStore.open(viaProxy.toString(), { onWarning: () => {} });
+      const worker = await PostgresQueueStore.open(viaProxy.toString(), {
+        onWarning: () => {},
+        retryForMs: 2_000,
+      });
       const direct = await PostgresQueueStore.open(url);
       try {
         await direct.enqueue([
