@@ -6,7 +6,7 @@
 
 import { resolve } from "../platform/paths.ts";
 import { ValidationError } from "../errors.ts";
-import { type JobInput, parseJobJson } from "../queue/mod.ts";
+import { type JobInput, parseJobJson } from "../queue/job_input.ts";
 import { type CommandContext, type CommandSpec, type OptionValues, usageError } from "./command.ts";
 import {
   givenJobOptions,

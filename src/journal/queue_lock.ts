@@ -8,7 +8,7 @@
 import { QueueError, ValidationError } from "../errors.ts";
 import { setLongTimeout } from "../platform/timers.ts";
 import { setWaitTimeout } from "../platform/wait_timer.ts";
-import { findLockHolder, type LockHolder } from "./lock_holder.ts";
+import type { LockHolder } from "./lock_holder.ts";
 import { Mutex } from "./mutex.ts";
 import type { LockWait } from "./storage.ts";
 
@@ -189,6 +189,14 @@ export class QueueLock {
     if (!this.#shared) throw new Error("Queue lock used after release");
     return this.#shared;
   }
+}
+
+/**
+ * {@linkcode findLockHolder} of `lock_holder.ts`, loaded only when a wait runs out: a command
+ * that gets the lock (nearly every one) never needs it.
+ */
+async function findLockHolder(path: string): Promise<LockHolder | undefined> {
+  return await (await import("./lock_holder.ts")).findLockHolder(path);
 }
 
 /** Runs `section` under the flock (taken here unless `locked`) and always releases it. */
