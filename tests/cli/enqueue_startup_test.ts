@@ -146,7 +146,7 @@ Deno.test("setWaitTimeout does not keep a process alive, so a one-shot command e
 
 Deno.test("a command takes a free queue lock without arming a setTimeout", async () => {
   await withTempHome(async (home) => {
-    const lock = await QueueLock.open(`${home}/queue.lock`);
+    const lock = QueueLock.open(`${home}/queue.lock`);
     const original = globalThis.setTimeout;
     let armed = 0;
     globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
