@@ -5,8 +5,9 @@
  */
 
 import { ValidationError } from "./errors.ts";
-import { parseDatabaseUrl } from "./postgres/driver.ts";
-import { JournalQueueStore, type QueueStore, type StoreOptions } from "./queue/mod.ts";
+import { parseDatabaseUrl } from "./postgres/database_url.ts";
+import { JournalQueueStore, type StoreOptions } from "./queue/journal_store.ts";
+import type { QueueStore } from "./queue/store.ts";
 
 /**
  * The store URL in effect.

@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-console
 /**
  * Everything the CLI prints goes through here: data on stdout, messages on stderr, aligned
  * tables, and colour only on a terminal when `NO_COLOR` is not set.
@@ -59,22 +58,22 @@ export class Output {
 
   /** Prints a line of data on stdout. */
   line(text = ""): void {
-    console.log(text);
+    writeLine(Deno.stdout, text);
   }
 
   /** Prints a value as JSON on stdout. */
   json(value: unknown): void {
-    console.log(JSON.stringify(value, null, 2));
+    writeLine(Deno.stdout, JSON.stringify(value, null, 2));
   }
 
   /** Prints a message for people on stderr. */
   note(text: string): void {
-    console.error(text);
+    writeLine(Deno.stderr, text);
   }
 
   /** Prints a one-line error on stderr. */
   error(text: string): void {
-    console.error(`queuectl: ${text}`);
+    writeLine(Deno.stderr, `queuectl: ${text}`);
   }
 
   /** Applies a style when colour is on. */
@@ -106,6 +105,19 @@ export class Output {
       ).join("  ").trimEnd();
     this.line(this.paint("bold", format(headers)));
     for (const row of rows) this.line(format(row));
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes `text` and a newline, whole, before returning (as `console.log` does). Not through the
+ * console: its formatting machinery costs a fresh process ~0.1 ms on its first line.
+ */
+function writeLine(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(`${text}\n`);
+  for (let written = 0; written < bytes.length;) {
+    written += stream.writeSync(bytes.subarray(written));
   }
 }
 

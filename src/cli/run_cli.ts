@@ -10,7 +10,6 @@
 
 import { QueueError, ValidationError } from "../errors.ts";
 import { storeUrl } from "../open_store.ts";
-import { isDenoRuntime, selfCommand, storeNetHost } from "../worker/self_command.ts";
 import {
   CommandContext,
   type CommandSpec,
@@ -53,8 +52,9 @@ export async function runCli(argv: string[], out: Output = new Output()): Promis
       // Every process this one starts (workers, the dashboard) uses the same store, and the URL
       // (with its password) is in the environment, not in anyone's command line.
       Deno.env.set("QUEUECTL_STORE", url);
-      if (!hasNetTo(storeNetHost()!)) return await rerunWithNetwork(argv);
-      endWithStarter();
+      const { reachStore } = await import("./store_network.ts");
+      const rerun = await reachStore(argv);
+      if (rerun !== undefined) return rerun;
     }
     return await spec.run(new CommandContext(out, options), args, options, afterDashes);
   } catch (error) {
@@ -205,89 +205,5 @@ function envFlag(name: string): boolean {
     return value !== undefined && value !== "" && value !== "0";
   } catch {
     return false;
-  }
-}
-
-/** Whether this process may connect to `host` (`host:port`). */
-function hasNetTo(host: string): boolean {
-  const [hostname, port] = [
-    host.slice(0, host.lastIndexOf(":")),
-    host.slice(host.lastIndexOf(":") + 1),
-  ];
-  return Deno.permissions.querySync({ name: "net", host: `${hostname}:${port}` }).state ===
-    "granted";
-}
-
-/** Set by {@linkcode rerunWithNetwork} on the run it starts: the pid of the run that started it. */
-const STARTER_PID = "QUEUECTL_STARTER_PID";
-
-/**
- * In a run started by {@linkcode rerunWithNetwork}, ends this process as SIGTERM would (a
- * foreground `worker start` drains, a dashboard stops) once the run that started it is gone, even
- * by SIGKILL: nothing else would tell, and workers or a server would run on unattended. Processes
- * this one starts do not inherit the variable.
- */
-function endWithStarter(): void {
-  let starter: string | undefined;
-  try {
-    starter = Deno.env.get(STARTER_PID);
-    Deno.env.delete(STARTER_PID);
-  } catch {
-    return;
-  }
-  if (starter === undefined) return;
-  const gone = () => String(Deno.ppid) !== starter;
-  const watch = setInterval(() => {
-    if (!gone()) return;
-    clearInterval(watch);
-    Deno.kill(Deno.pid, "SIGTERM");
-  }, 200);
-  Deno.unrefTimer(watch);
-}
-
-/**
- * Runs this command again with network permission for the database only (queuectl is given none
- * otherwise), its output and exit status passed through. The URL is in `QUEUECTL_STORE` by now.
- */
-async function rerunWithNetwork(argv: string[]): Promise<number> {
-  if (!isDenoRuntime()) {
-    throw new QueueError(
-      "This compiled queuectl has no network permission, so it cannot use a PostgreSQL store; " +
-        "use the installed queuectl (deno task install)",
-    );
-  }
-  const { program, prefix } = selfCommand();
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--") {
-      args.push(...argv.slice(i));
-      break;
-    }
-    if (argv[i] === "--store") i++;
-    else if (!argv[i]!.startsWith("--store=")) args.push(argv[i]!);
-  }
-  const child = new Deno.Command(program, {
-    args: [...prefix, ...args],
-    stdin: "inherit",
-    stdout: "inherit",
-    stderr: "inherit",
-    env: { [STARTER_PID]: String(Deno.pid) },
-  }).spawn();
-  // A terminal's Ctrl-C reaches both; a SIGTERM sent to this process is passed on.
-  const forward = () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Gone already.
-    }
-  };
-  const ignore = () => {};
-  Deno.addSignalListener("SIGTERM", forward);
-  Deno.addSignalListener("SIGINT", ignore);
-  try {
-    return (await child.status).code;
-  } finally {
-    Deno.removeSignalListener("SIGTERM", forward);
-    Deno.removeSignalListener("SIGINT", ignore);
   }
 }

@@ -80,6 +80,14 @@ class DenoFile implements StorageFile {
   }
 }
 
+/**
+ * The names in a directory. Sync: a queue home holds a handful of entries, and the async form
+ * costs a thread hand-off per batch (every command lists the home as it opens the journal).
+ */
+function entryNames(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((entry) => entry.name);
+}
+
 /** Opening a journal that keeps being replaced (compacted) under us gives up after this many. */
 const OPEN_TRIES = 3;
 
@@ -113,7 +121,7 @@ export const denoStorage: JournalStorage = {
     // judged here on every open: a few stat calls.
     await checkHomeTrust(dirname(path));
     await checkPrivateEntry(path, "file");
-    return await QueueLock.open(path);
+    return QueueLock.open(path);
   },
   inode(path: string): Promise<number | undefined> {
     // lstat: a symbolic link at the path is refused here, before anything reads through it.
@@ -136,7 +144,5 @@ export const denoStorage: JournalStorage = {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   },
-  async list(dir: string): Promise<string[]> {
-    return (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name);
-  },
+  list: (dir) => Promise.try(() => entryNames(dir)),
 };

@@ -47,8 +47,11 @@ export interface Reducer<S> {
   init(): S;
   /** Applies one record to the state, in place. Must not throw on any record. */
   apply(state: S, record: JournalRecord): void;
-  /** The records that rebuild the retained part of `state`, for compaction. */
-  snapshot(state: S, nowMs: number): RecordBody[];
+  /**
+   * The records that rebuild the retained part of `state`, for compaction (async, so that the code
+   * making them may be loaded only when a compaction runs).
+   */
+  snapshot(state: S, nowMs: number): RecordBody[] | Promise<RecordBody[]>;
   /** About how many records a snapshot of `state` would hold (compaction pays off past 2×). */
   liveRecords(state: S): number;
   /** The journal settings stored in `state`. */
@@ -670,7 +673,7 @@ export class Journal<S> {
     // which are leases, from repeating ones a running worker may still hold.
     const header = this.#newHeader(Math.max(this.#position.nextSeq - 1, seqFloor));
     const salt = saltOf(header.gen);
-    const bodies = this.#reducer.snapshot(this.#state, this.#now());
+    const bodies = await this.#reducer.snapshot(this.#state, this.#now());
     let seq = header.seq + 1;
     const snapshot = bodies.map((body) => encodeRecord(seq++, body, salt)).join("");
     header.snapshot_bytes = snapshot.length;

@@ -8,7 +8,7 @@
 import { QueueError, ValidationError } from "../errors.ts";
 import { setLongTimeout } from "../platform/timers.ts";
 import { setWaitTimeout } from "../platform/wait_timer.ts";
-import { findLockHolder, type LockHolder } from "./lock_holder.ts";
+import type { LockHolder } from "./lock_holder.ts";
 import { Mutex } from "./mutex.ts";
 import type { LockWait } from "./storage.ts";
 
@@ -93,16 +93,14 @@ export class QueueLock {
    * @param path Absolute path of `queue.lock`.
    * @returns The lock handle.
    */
-  static async open(path: string): Promise<QueueLock> {
+  static open(path: string): QueueLock {
     let shared = openLocks.get(path);
     if (!shared) {
-      const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
-      shared = openLocks.get(path);
-      if (shared) file.close();
-      else {
-        shared = { file, mutex: new Mutex(), users: 0, sections: 0 };
-        openLocks.set(path, shared);
-      }
+      // Sync: an open takes microseconds, and the async form costs a thread hand-off (a good part
+      // of a millisecond in a fresh process such as `enqueue`).
+      const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+      shared = { file, mutex: new Mutex(), users: 0, sections: 0 };
+      openLocks.set(path, shared);
     }
     shared.users++;
     return new QueueLock(path, shared);
@@ -189,6 +187,14 @@ export class QueueLock {
     if (!this.#shared) throw new Error("Queue lock used after release");
     return this.#shared;
   }
+}
+
+/**
+ * {@linkcode findLockHolder} of `lock_holder.ts`, loaded only when a wait runs out: a command
+ * that gets the lock (nearly every one) never needs it.
+ */
+async function findLockHolder(path: string): Promise<LockHolder | undefined> {
+  return await (await import("./lock_holder.ts")).findLockHolder(path);
 }
 
 /** Runs `section` under the flock (taken here unless `locked`) and always releases it. */

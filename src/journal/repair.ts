@@ -41,7 +41,7 @@ export interface RepairReport {
  * ```
  */
 export async function repairJournal(home: string, nowMs = Date.now()): Promise<RepairReport> {
-  const lock = await QueueLock.open(join(home, LOCK_FILE));
+  const lock = QueueLock.open(join(home, LOCK_FILE));
   try {
     return await lock.withLock(async () => {
       const path = join(home, JOURNAL_FILE);

@@ -75,12 +75,11 @@ import type {
   WorkerRegistration,
 } from "../queue/store.ts";
 import { LOG_BYTES_KEPT } from "../queue/store.ts";
+import { type DatabaseAddress, parseDatabaseUrl } from "./database_url.ts";
 import {
   connect,
-  type DatabaseAddress,
   describeDatabaseError,
   isConnectionError,
-  parseDatabaseUrl,
   query,
   type Sql,
   type TransactionSql,

@@ -7,8 +7,8 @@
 import { ulidFactory } from "../platform/ulid.ts";
 import { watchJournalFile } from "../journal/watch.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { Journal, type JournalStorage, readJournalLines, type Reducer } from "../journal/mod.ts";
-import { planCancel, planRetry } from "./cancel_retry.ts";
+import { Journal, type Reducer } from "../journal/journal.ts";
+import type { JournalStorage } from "../journal/storage.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
 import { Consequences } from "./consequences.ts";
 import { enqueueFields, planEnqueue } from "./enqueue_plan.ts";
@@ -32,21 +32,9 @@ import {
 } from "./records.ts";
 import { countByQueue, type QueueView, queueViews } from "./queue_view.ts";
 import { type Counters, type QueueMetrics, type StatsReport, windowReport } from "./stats.ts";
-import {
-  checkScheduleName,
-  CronCache,
-  dueTicks,
-  type ScheduleSpec,
-  type ScheduleView,
-  scheduleView,
-  tickJobId,
-} from "./schedules.ts";
+import type { CronCache, ScheduleSpec, ScheduleView } from "./schedules.ts";
 import { applyRecord } from "./reducer.ts";
-import { removeDroppedJobLogs } from "./dropped_job_logs.ts";
 import { interruptRun, requeueRun, settleRun } from "./run_end.ts";
-import { snapshotRecords } from "./snapshot.ts";
-import { fastGetJob, fastListJobs, fastSummary } from "./fast_reads.ts";
-import { StatusTally } from "./status_tally.ts";
 import { emptyQueueState, type QueueState, type StopMode, type WorkerEntry } from "./state.ts";
 import type {
   CancelReport,
@@ -68,13 +56,31 @@ import type {
   WorkerRegistration,
 } from "./store.ts";
 
+// Every command starts with this module loaded (enqueue's path: issue 14), and the time to load
+// it grows with its code. What enqueue never runs is imported where it is used: compaction's
+// snapshot and log clean-up, the short reads of one-shot commands (status, list, show), stats,
+// cancel and retry, schedules. Modules a long-lived process uses again are kept in a promise.
+
+let schedulesModule: Promise<typeof import("./schedules.ts")> | undefined;
+let cancelRetryModule: Promise<typeof import("./cancel_retry.ts")> | undefined;
+
+/** The schedule rules (and the cron parser behind them), on first use. */
+function loadSchedules(): Promise<typeof import("./schedules.ts")> {
+  return schedulesModule ??= import("./schedules.ts");
+}
+
+/** The cancel and retry planning, on first use. */
+function loadCancelRetry(): Promise<typeof import("./cancel_retry.ts")> {
+  return cancelRetryModule ??= import("./cancel_retry.ts");
+}
+
 const newJobId = ulidFactory();
 
 /** How the queue's records fold into its state, for the journal. */
 export const queueReducer: Reducer<QueueState> = {
   init: emptyQueueState,
   apply: applyRecord,
-  snapshot: snapshotRecords,
+  snapshot: async (state, nowMs) => (await import("./snapshot.ts")).snapshotRecords(state, nowMs),
   liveRecords: (state) => state.jobs.size + state.workers.size + CONFIG_KEYS.length,
   settings: (state) => ({
     fsync: state.config.fsync,
@@ -102,7 +108,8 @@ export interface StoreOptions {
 export class JournalQueueStore implements QueueStore {
   #journal: Journal<QueueState>;
   #now: () => number;
-  #crons = new CronCache();
+  /** Parsed cron expressions, once a schedule is read. */
+  #crons: CronCache | undefined;
   /**
    * Whether `listJobs` or `getJob` may still read a compacted journal without loading it (see fast_reads.ts):
    * only the first read of a handle that holds no state, as a one-shot command makes. A
@@ -135,7 +142,10 @@ export class JournalQueueStore implements QueueStore {
       ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
       ...(onLockWait ? { onLockWait } : {}),
       // Jobs dropped by retention take their logs with them.
-      afterCompaction: (previous, next) => removeDroppedJobLogs(home, previous, next),
+      afterCompaction: async (previous, next) => {
+        const { removeDroppedJobLogs } = await import("./dropped_job_logs.ts");
+        await removeDroppedJobLogs(home, previous, next);
+      },
     });
     const store = new JournalQueueStore(journal, now);
     // The short reads go to the file itself: not on a simulated disk.
@@ -432,8 +442,9 @@ export class JournalQueueStore implements QueueStore {
     });
   }
 
-  retryDead(ids: string[]): Promise<RetryReport> {
-    return this.#journal.transact((state) => {
+  async retryDead(ids: string[]): Promise<RetryReport> {
+    const { planRetry } = await loadCancelRetry();
+    return await this.#journal.transact((state) => {
       for (const id of ids) {
         const job = state.jobs.get(id);
         if (!job) throw new NotFoundError(`No job with id "${id}"`);
@@ -446,14 +457,16 @@ export class JournalQueueStore implements QueueStore {
     });
   }
 
-  cancel(ids: string[]): Promise<CancelReport> {
-    return this.#journal.transact((state) => {
+  async cancel(ids: string[]): Promise<CancelReport> {
+    const { planCancel } = await loadCancelRetry();
+    return await this.#journal.transact((state) => {
       const { records, report } = planCancel(state, ids, this.#at());
       return { records, result: report };
     });
   }
 
   async retry(target: RetryTarget): Promise<RetryReport> {
+    const { planRetry } = await loadCancelRetry();
     return await this.#journal.transact((state) => {
       const all = !("ids" in target);
       const ids = all ? idsInState(state, target.state) : target.ids;
@@ -491,6 +504,7 @@ export class JournalQueueStore implements QueueStore {
     const first = this.#firstRead;
     this.#firstRead = false;
     if (first && this.#journal.lastSeq === 0) {
+      const { fastGetJob } = await import("./fast_reads.ts");
       const job = await fastGetJob(this.#journal.path, id);
       if (job === null) throw new NotFoundError(`No job with id "${id}"`);
       if (job !== undefined) return job;
@@ -503,6 +517,7 @@ export class JournalQueueStore implements QueueStore {
     this.#firstRead = false;
     if (first && filter.limit !== undefined && this.#journal.lastSeq === 0) {
       const { limit } = filter;
+      const { fastListJobs } = await import("./fast_reads.ts");
       const jobs = await fastListJobs(this.#journal.path, { ...filter, limit });
       if (jobs !== undefined) return jobs;
     }
@@ -543,8 +558,13 @@ export class JournalQueueStore implements QueueStore {
         queues: await this.listQueues(),
       };
     }
+    const { fastSummary } = await import("./fast_reads.ts");
     const fast = await fastSummary(this.#journal.path);
     if (fast !== undefined) return fast;
+    const [{ StatusTally }, { readJournalLines }] = await Promise.all([
+      import("./status_tally.ts"),
+      import("../journal/line_reader.ts"),
+    ]);
     const tally = new StatusTally();
     await readJournalLines(this.#journal.path, (record) => tally.apply(record));
     return { jobs: tally.counts(), workers: tally.workers(), queues: tally.queues() };
@@ -578,9 +598,11 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async addSchedule(spec: ScheduleSpec, replace: boolean): Promise<ScheduleView> {
+    const { checkScheduleName } = await loadSchedules();
     checkScheduleName(spec.name);
+    const crons = await this.#cronCache();
     // Parsed before the lock: a bad expression or zone is refused with nothing written.
-    await this.#crons.get(spec.cron, spec.timezone);
+    await crons.get(spec.cron, spec.timezone);
     await this.#journal.transact((state) => {
       if (state.schedules.has(spec.name) && !replace) {
         throw new ValidationError(
@@ -613,10 +635,12 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async listSchedules(): Promise<ScheduleView[]> {
+    const { scheduleView } = await loadSchedules();
+    const crons = await this.#cronCache();
     const state = await this.#journal.refresh();
     const views: ScheduleView[] = [];
     for (const schedule of state.schedules.values()) {
-      views.push(await scheduleView(schedule, this.#now(), this.#crons));
+      views.push(await scheduleView(schedule, this.#now(), crons));
     }
     return views.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -624,14 +648,16 @@ export class JournalQueueStore implements QueueStore {
   async fireSchedules(): Promise<string[]> {
     const seen = await this.#journal.refresh();
     if (seen.schedules.size === 0) return [];
+    const { dueTicks, tickJobId } = await loadSchedules();
+    const crons = await this.#cronCache();
     // A look without the lock first: nearly every call finds no tick due.
-    if ((await dueTicks(seen, this.#now(), this.#crons)).length === 0) return [];
+    if ((await dueTicks(seen, this.#now(), crons)).length === 0) return [];
     return await this.#journal.transact(async (state) => {
       const nowMs = this.#now();
       const at = new Date(nowMs).toISOString();
       const records: QueueRecord[] = [];
       const fired: string[] = [];
-      for (const { schedule, tickMs } of await dueTicks(state, nowMs, this.#crons)) {
+      for (const { schedule, tickMs } of await dueTicks(state, nowMs, crons)) {
         const tick = new Date(tickMs).toISOString();
         const id = tickJobId(schedule.name, tickMs);
         if (!state.jobs.has(id)) {
@@ -677,9 +703,17 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async #scheduleView(name: string): Promise<ScheduleView> {
+    const { scheduleView } = await loadSchedules();
+    const crons = await this.#cronCache();
     const schedule = (await this.#journal.refresh()).schedules.get(name);
     if (!schedule) throw new NotFoundError(`No schedule named "${name}"`);
-    return await scheduleView(schedule, this.#now(), this.#crons);
+    return await scheduleView(schedule, this.#now(), crons);
+  }
+
+  /** This store's parsed cron expressions, made on first use. */
+  async #cronCache(): Promise<CronCache> {
+    const { CronCache } = await loadSchedules();
+    return this.#crons ??= new CronCache();
   }
 
   async listQueues(): Promise<QueueView[]> {

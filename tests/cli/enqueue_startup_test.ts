@@ -60,9 +60,38 @@ Deno.test("queuectl loads the other commands, help, workers, the dashboard only 
   assert.ok(graph.includes("src/cli/enqueue.ts"), graph.join(" "));
   assert.ok(graph.includes("src/queue/journal_store.ts"), graph.join(" "));
   const eager = graph.filter((path) =>
-    /^src\/(worker|web)\//.test(path) && path !== "src/worker/self_command.ts" ||
-    ["src/cli/commands.ts", "src/cli/help.ts", "src/cli/status.ts", "src/postgres/store.ts"]
+    /^src\/(worker|web)\//.test(path) ||
+    ["src/cli/commands.ts", "src/cli/help.ts", "src/cli/status.ts", "src/cli/store_network.ts"]
       .includes(path)
+  );
+  assert.deepEqual(eager, []);
+});
+
+Deno.test("queuectl loads what enqueue never runs only when it is used", async () => {
+  const graph = await staticGraph();
+  const lazy = [
+    // The short reads of status, list and show.
+    "src/queue/fast_reads.ts",
+    "src/queue/snapshot_reader.ts",
+    "src/queue/status_tally.ts",
+    "src/journal/line_reader.ts",
+    // Compaction and retention.
+    "src/queue/snapshot.ts",
+    "src/queue/dropped_job_logs.ts",
+    // doctor.
+    "src/journal/inspect.ts",
+    "src/journal/repair.ts",
+    "src/journal/storage_checks.ts",
+    // Naming the holder of a lock waited on too long.
+    "src/journal/lock_holder.ts",
+    // cancel, retry, schedules.
+    "src/queue/cancel_retry.ts",
+    "src/queue/schedules.ts",
+    "src/queue/cron.ts",
+  ];
+  const eager = graph.filter((path) =>
+    lazy.includes(path) ||
+    path.startsWith("src/postgres/") && path !== "src/postgres/database_url.ts"
   );
   assert.deepEqual(eager, []);
 });
@@ -117,7 +146,7 @@ Deno.test("setWaitTimeout does not keep a process alive, so a one-shot command e
 
 Deno.test("a command takes a free queue lock without arming a setTimeout", async () => {
   await withTempHome(async (home) => {
-    const lock = await QueueLock.open(`${home}/queue.lock`);
+    const lock = QueueLock.open(`${home}/queue.lock`);
     const original = globalThis.setTimeout;
     let armed = 0;
     globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
