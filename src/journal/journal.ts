@@ -327,28 +327,47 @@ export class Journal<S> {
    * @param bodies The records, written as one transaction.
    */
   appendBlind(bodies: RecordBody[]): Promise<void> {
-    if (bodies.length === 0) return Promise.resolve();
+    return this.appendBlindUnless(bodies, []).then(() => {});
+  }
+
+  /**
+   * {@linkcode appendBlind}, only if none of `absent` occurs anywhere in the journal's text: an
+   * enqueue with ids of its own needs to know only that no record names them, which a search of
+   * the text answers much faster than a replay (a needle found elsewhere only sends the caller to
+   * the ordinary path). A process that holds the state decides on the state instead.
+   * @param bodies The records, written as one transaction.
+   * @param absent Texts that must not occur in the journal, e.g. `"id":"job1"` as records write it.
+   * @returns Whether it appended; `false`: one of `absent` occurs, nothing was written.
+   */
+  appendBlindUnless(bodies: RecordBody[], absent: string[]): Promise<boolean> {
+    if (bodies.length === 0) return Promise.resolve(true);
     return this.#mutex.run(async () => {
       this.#checkUsable();
       // A process that holds the state reads it under the lock: reload a compacted one first.
       if (this.#header) await this.#catchUpIfReplaced();
-      await this.#lock.withLock(async () => {
+      return await this.#lock.withLock(async () => {
         this.#checkUsable();
         if (!this.#file || await this.#replaced()) await this.#reopen();
+        // With the state loaded, the caller decides on it instead.
+        if (this.#header && absent.length > 0) return false;
         // A small journal is read whole faster than its end is searched: one read, no seeks.
-        if (this.#header || await this.#file!.size() <= this.#blindAppendMinBytes) {
+        const small = absent.length === 0 &&
+          await this.#file!.size() <= this.#blindAppendMinBytes;
+        if (this.#header || small) {
           await this.#catchUp(true);
           if (await this.#append(bodies, true)) await this.#syncNow(true);
-          return;
+          return true;
         }
         const head = new TextDecoder().decode(await this.#file!.readAt(0, HEADER_PROBE_BYTES));
         const newline = head.indexOf("\n");
         if (newline < 0) {
           // An empty or headerless file: the ordinary path creates or refuses it.
+          if (absent.length > 0) return false;
           await this.#catchUp(true);
           if (await this.#append(bodies, true)) await this.#syncNow(true);
-          return;
+          return true;
         }
+        if (absent.length > 0 && await this.#contains(absent)) return false;
         const decoded = decodeHeaderLine(head.slice(0, newline));
         if (!decoded.ok) this.#damagedHeader(decoded.reason);
         const salt = saltOf(decoded.header.gen);
@@ -364,8 +383,23 @@ export class Journal<S> {
           await this.#undoPartialAppend(tail.end, error);
         }
         await this.#syncNow(true);
+        return true;
       }, this.#lockWait());
     });
+  }
+
+  /** Whether any of `needles` occurs in the journal's text, read in chunks, not parsed. */
+  async #contains(needles: string[]): Promise<boolean> {
+    const keep = Math.max(...needles.map((needle) => needle.length)) - 1;
+    let carry = "";
+    let found = false;
+    await this.#file!.readText(0, (text) => {
+      if (found) return;
+      const haystack = carry + text;
+      found = needles.some((needle) => haystack.includes(needle));
+      carry = haystack.slice(haystack.length - keep);
+    });
+    return found;
   }
 
   /**

@@ -7,6 +7,7 @@
 import { ulidFactory } from "../platform/ulid.ts";
 import { watchJournalFile } from "../journal/watch.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { asciiJson } from "../journal/framing.ts";
 import { Journal, type Reducer } from "../journal/journal.ts";
 import type { JournalStorage } from "../journal/storage.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
@@ -175,20 +176,23 @@ export class JournalQueueStore implements QueueStore {
   }
 
   async submit(inputs: JobInput[], context: EnqueueContext): Promise<string[]> {
-    // Ids given by the user, dependencies and unique keys are checked against the jobs: that
-    // needs the state.
+    // Dependencies and unique keys are checked against the jobs: that needs the state. Ids given
+    // by the user need only not be in the journal: its text is searched for them instead, and
+    // any doubt (a mention, a repeated id) takes the ordinary path.
     const needsState = (input: JobInput) =>
-      input.id !== undefined || input.depends_on !== undefined || input.unique_key !== undefined;
-    if (inputs.some(needsState)) {
+      input.depends_on !== undefined || input.unique_key !== undefined;
+    const given = inputs.flatMap((input) => input.id === undefined ? [] : [input.id]);
+    if (inputs.some(needsState) || new Set(given).size < given.length) {
       return (await this.enqueue(inputs, context)).map((job) => job.id);
     }
     const at = this.#at();
-    const ids = inputs.map(() => newJobId(Math.floor(this.#now())));
+    const ids = inputs.map((input) => input.id ?? newJobId(Math.floor(this.#now())));
     const records = inputs.map((input, i) =>
       enqueueRecord(at, enqueueFields(input, ids[i]!, at, context))
     );
-    await this.#journal.appendBlind(records);
-    return ids;
+    const mentions = given.map((id) => `"id":${asciiJson(id)}`);
+    if (await this.#journal.appendBlindUnless(records, mentions)) return ids;
+    return (await this.enqueue(inputs, context)).map((job) => job.id);
   }
 
   async claimNext(workerId: string): Promise<Claim | null> {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { NotFoundError, ValidationError } from "../../src/errors.ts";
+import { join } from "node:path";
 import type { QueueStore } from "../../src/queue/mod.ts";
+import { JournalQueueStore } from "../../src/queue/journal_store.ts";
+import { withTempHome } from "../_temp_home.ts";
 import { failure, randomWorkflowOp, SUCCESS, withStore } from "./_store.ts";
 
 const ctx = { cwd: "/tmp" };
@@ -44,6 +47,90 @@ Deno.test("enqueue() of a batch is all or none, and a duplicate id changes nothi
     );
     assert.equal(JSON.stringify(await store.listJobs()), before, "nothing written");
     assert.deepEqual((await store.listJobs()).map((j) => j.id), ["a"]);
+  });
+});
+
+Deno.test("submit() with ids of its own, each from a fresh process: new ones added, taken ones refused", async () => {
+  await withStore(async (store, _clock, _home, reopen) => {
+    // A fresh process (the CLI's enqueue) holds no state: on the journal it searches the text.
+    const fresh = async <T>(body: (other: QueueStore) => Promise<T>): Promise<T> => {
+      const other = await reopen();
+      try {
+        return await body(other);
+      } finally {
+        await other.close();
+      }
+    };
+    const taken = (id: string) => (e: unknown) =>
+      e instanceof ValidationError &&
+      e.message.toLowerCase().includes(`a job with id "${id}" already exists`);
+    await store.enqueue([{ id: "a", command: "true", env: { NOTE: '"id":"b"' } }], ctx);
+    assert.deepEqual(await fresh((s) => s.submit([{ id: "b", command: "true" }], ctx)), ["b"]);
+    await assert.rejects(fresh((s) => s.submit([{ id: "a", command: "x" }], ctx)), taken("a"));
+    // Non-ASCII ids are written escaped: still found.
+    assert.deepEqual(await fresh((s) => s.submit([{ id: "été", command: "true" }], ctx)), ["été"]);
+    await assert.rejects(fresh((s) => s.submit([{ id: "été", command: "x" }], ctx)), taken("été"));
+    // One taken id in a batch: nothing added; a repeated one: refused.
+    await assert.rejects(
+      fresh((s) => s.submit([{ id: "c", command: "true" }, { id: "b", command: "x" }], ctx)),
+      taken("b"),
+    );
+    await assert.rejects(
+      fresh((s) => s.submit([{ id: "d", command: "true" }, { id: "d", command: "x" }], ctx)),
+      ValidationError,
+    );
+    // A prefix of a taken id is not taken; a compacted journal still knows every job.
+    await store.compact();
+    assert.deepEqual(
+      await fresh((s) =>
+        s.submit([{ id: "é", command: "true" }, { id: "e", command: "true" }], ctx)
+      ),
+      ["é", "e"],
+    );
+    await assert.rejects(fresh((s) => s.submit([{ id: "a", command: "x" }], ctx)), taken("a"));
+    const jobs = await fresh((s) => s.listJobs());
+    assert.deepEqual(jobs.map((j) => j.id).sort(), ["a", "b", "e", "été", "é"].sort());
+    assert.equal(jobs.find((j) => j.id === "a")!.command, "true", "the first one kept");
+  });
+});
+
+Deno.test("submit() finds an id whose record straddles the journal's first read of 64 KiB", async () => {
+  const needle = '"id":"straddling"';
+  // Where the mention sits in its line, from a journal of its own.
+  const offset = await withTempHome(async (scratch) => {
+    const store = await JournalQueueStore.open(scratch);
+    await store.submit([{ command: "x" }], ctx);
+    const before = Deno.statSync(join(scratch, "journal.jsonl")).size;
+    await store.submit([{ id: "straddling", command: "true" }], ctx);
+    await store.close();
+    return Deno.readTextFileSync(join(scratch, "journal.jsonl")).indexOf(needle) - before;
+  });
+  await withTempHome(async (home) => {
+    const store = await JournalQueueStore.open(home);
+    const size = () => Deno.statSync(join(home, "journal.jsonl")).size;
+    try {
+      await store.submit([{ command: "x".repeat(60_000) }], ctx);
+      const before = size();
+      await store.submit([{ command: "x" }], ctx);
+      const line = size() - before; // a job's line, its command one byte long
+      // The next job's line ends where the mention must start: 8 bytes before byte 65,536.
+      const pad = 65_536 - 8 - offset - before - 2 * line;
+      await store.submit([{ command: "x".repeat(1 + pad) }], ctx);
+      await store.submit([{ id: "straddling", command: "true" }], ctx);
+      const at = Deno.readTextFileSync(join(home, "journal.jsonl")).indexOf(needle);
+      assert.ok(at < 65_536 && at + needle.length > 65_536, `it spans byte 65,536 (at ${at})`);
+    } finally {
+      await store.close();
+    }
+    const fresh = await JournalQueueStore.open(home);
+    try {
+      await assert.rejects(
+        fresh.submit([{ id: "straddling", command: "x" }], ctx),
+        /already exists/,
+      );
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
