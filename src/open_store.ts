@@ -6,7 +6,7 @@
 
 import { ValidationError } from "./errors.ts";
 import { parseDatabaseUrl } from "./postgres/database_url.ts";
-import { JournalQueueStore, type StoreOptions } from "./queue/journal_store.ts";
+import type { StoreOptions } from "./queue/journal_store.ts";
 import type { QueueStore } from "./queue/store.ts";
 
 /**
@@ -48,7 +48,11 @@ export async function openStore(
   url: string | undefined,
   options: Pick<StoreOptions, "onWarning" | "onLockWait"> = {},
 ): Promise<QueueStore> {
-  if (url === undefined) return await JournalQueueStore.open(home, options);
+  if (url === undefined) {
+    // Loaded here, not up front: the CLI's enqueue mostly does without it.
+    const { JournalQueueStore } = await import("./queue/journal_store.ts");
+    return await JournalQueueStore.open(home, options);
+  }
   const { PostgresQueueStore } = await import("./postgres/store.ts");
   return await PostgresQueueStore.open(url, {
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),

@@ -7,6 +7,7 @@
 import { resolve } from "../platform/paths.ts";
 import { ValidationError } from "../errors.ts";
 import { type JobInput, parseJobJson } from "../queue/job_input.ts";
+import { submitWithoutState } from "../queue/journal_submit.ts";
 import { type CommandContext, type CommandSpec, type OptionValues, usageError } from "./command.ts";
 import {
   givenJobOptions,
@@ -61,7 +62,12 @@ Examples:
         const jobs = await context.withStore((store) => store.enqueue(inputs, where));
         context.out.json(file === undefined ? jobs[0] : jobs);
       } else {
-        const ids = await context.withStore((store) => store.submit(inputs, where));
+        // On the journal, most enqueues need no replay: tried first, without loading the store.
+        const ids = (context.storeUrl === undefined
+          ? await submitWithoutState(context.home, inputs, where)
+          : undefined) ?? await context.withStore((store) =>
+            store.submit(inputs, where)
+          );
         context.out.line(ids.join("\n"));
       }
     } catch (error) {

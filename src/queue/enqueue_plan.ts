@@ -9,7 +9,8 @@
 import { ValidationError } from "../errors.ts";
 import type { JobInput } from "./job_input.ts";
 import { type EnqueueFields, type EnqueueRecord, enqueueRecord } from "./records.ts";
-import { DEFAULT_QUEUE, type QueueState } from "./state.ts";
+import { DEFAULT_QUEUE } from "./job.ts";
+import type { QueueState } from "./state.ts";
 import type { EnqueueContext } from "./store.ts";
 
 /** One input's fate: its job's id, and whether it was a duplicate of an unfinished job. */

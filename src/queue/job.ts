@@ -3,6 +3,9 @@
  * @module
  */
 
+/** The name of the queue of jobs that name none. */
+export const DEFAULT_QUEUE = "default";
+
 /** Every state a job can be in, in lifecycle order. */
 export const JOB_STATES = [
   "pending",

@@ -4,21 +4,19 @@
  * @module
  */
 
-import { ulidFactory } from "../platform/ulid.ts";
 import { watchJournalFile } from "../journal/watch.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { asciiJson } from "../journal/framing.ts";
 import { Journal, type Reducer } from "../journal/journal.ts";
 import type { JournalStorage } from "../journal/storage.ts";
 import { type Config, CONFIG_KEYS, type ConfigKey } from "./config.ts";
 import { Consequences } from "./consequences.ts";
-import { enqueueFields, planEnqueue } from "./enqueue_plan.ts";
+import { planEnqueue } from "./enqueue_plan.ts";
+import { blindEnqueue, newJobId } from "./journal_submit.ts";
 import { type Job, type JobState, jobView, type StoredJob } from "./job.ts";
 import type { JobInput } from "./job_input.ts";
 import {
   claimRecord,
   configRecord,
-  enqueueRecord,
   exitRecord,
   heartbeatRecord,
   lostRecord,
@@ -74,8 +72,6 @@ function loadSchedules(): Promise<typeof import("./schedules.ts")> {
 function loadCancelRetry(): Promise<typeof import("./cancel_retry.ts")> {
   return cancelRetryModule ??= import("./cancel_retry.ts");
 }
-
-const newJobId = ulidFactory();
 
 /** How the queue's records fold into its state, for the journal. */
 export const queueReducer: Reducer<QueueState> = {
@@ -179,19 +175,10 @@ export class JournalQueueStore implements QueueStore {
     // Dependencies and unique keys are checked against the jobs: that needs the state. Ids given
     // by the user need only not be in the journal: its text is searched for them instead, and
     // any doubt (a mention, a repeated id) takes the ordinary path.
-    const needsState = (input: JobInput) =>
-      input.depends_on !== undefined || input.unique_key !== undefined;
-    const given = inputs.flatMap((input) => input.id === undefined ? [] : [input.id]);
-    if (inputs.some(needsState) || new Set(given).size < given.length) {
-      return (await this.enqueue(inputs, context)).map((job) => job.id);
+    const blind = blindEnqueue(inputs, context, this.#now());
+    if (blind && await this.#journal.appendBlindUnless(blind.records, blind.mentions)) {
+      return blind.ids;
     }
-    const at = this.#at();
-    const ids = inputs.map((input) => input.id ?? newJobId(Math.floor(this.#now())));
-    const records = inputs.map((input, i) =>
-      enqueueRecord(at, enqueueFields(input, ids[i]!, at, context))
-    );
-    const mentions = given.map((id) => `"id":${asciiJson(id)}`);
-    if (await this.#journal.appendBlindUnless(records, mentions)) return ids;
     return (await this.enqueue(inputs, context)).map((job) => job.id);
   }
 

@@ -8,8 +8,14 @@
 
 import type { ConfigKey } from "./config.ts";
 import type { JobInput } from "./job_input.ts";
-import type { Attempt, AttemptOutcome, JobState, StoredJob } from "./job.ts";
-import { DEFAULT_QUEUE, type StopMode, type WorkerStatus } from "./state.ts";
+import {
+  type Attempt,
+  type AttemptOutcome,
+  DEFAULT_QUEUE,
+  type JobState,
+  type StoredJob,
+} from "./job.ts";
+import type { StopMode, WorkerStatus } from "./state.ts";
 
 /**
  * Fields of a new job as the `enqueue` record carries them. `max_retries` and `timeout` appear

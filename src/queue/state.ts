@@ -28,8 +28,7 @@ export interface Schedule {
   last_run: string | null;
 }
 
-/** The name of the queue of jobs that name none. */
-export const DEFAULT_QUEUE = "default";
+export { DEFAULT_QUEUE } from "./job.ts";
 
 /** A worker's lifecycle: `lost` means it vanished without recording its exit. */
 export type WorkerStatus = "running" | "stopping" | "stopped" | "lost";

@@ -100,24 +100,24 @@ Deno.test("submit() finds an id whose record straddles the journal's first read 
   const offset = await withTempHome(async (scratch) => {
     const store = await JournalQueueStore.open(scratch);
     await store.submit([{ command: "x" }], ctx);
-    const before = Deno.statSync(join(scratch, "journal.jsonl")).size;
+    const before = (await Deno.stat(join(scratch, "journal.jsonl"))).size;
     await store.submit([{ id: "straddling", command: "true" }], ctx);
     await store.close();
-    return Deno.readTextFileSync(join(scratch, "journal.jsonl")).indexOf(needle) - before;
+    return (await Deno.readTextFile(join(scratch, "journal.jsonl"))).indexOf(needle) - before;
   });
   await withTempHome(async (home) => {
     const store = await JournalQueueStore.open(home);
-    const size = () => Deno.statSync(join(home, "journal.jsonl")).size;
+    const size = async () => (await Deno.stat(join(home, "journal.jsonl"))).size;
     try {
       await store.submit([{ command: "x".repeat(60_000) }], ctx);
-      const before = size();
+      const before = await size();
       await store.submit([{ command: "x" }], ctx);
-      const line = size() - before; // a job's line, its command one byte long
+      const line = await size() - before; // a job's line, its command one byte long
       // The next job's line ends where the mention must start: 8 bytes before byte 65,536.
       const pad = 65_536 - 8 - offset - before - 2 * line;
       await store.submit([{ command: "x".repeat(1 + pad) }], ctx);
       await store.submit([{ id: "straddling", command: "true" }], ctx);
-      const at = Deno.readTextFileSync(join(home, "journal.jsonl")).indexOf(needle);
+      const at = (await Deno.readTextFile(join(home, "journal.jsonl"))).indexOf(needle);
       assert.ok(at < 65_536 && at + needle.length > 65_536, `it spans byte 65,536 (at ${at})`);
     } finally {
       await store.close();
