@@ -144,6 +144,7 @@ async function replayCounts(home: string, report: DoctorReport): Promise<JobCoun
         );
       }
     }
+    await checkSummary(join(home, JOURNAL_FILE), counts, report);
     return counts;
   } catch (error) {
     if (error instanceof CorruptJournalError) {
@@ -153,6 +154,26 @@ async function replayCounts(home: string, report: DoctorReport): Promise<JobCoun
     throw error;
   } finally {
     await store?.close();
+  }
+}
+
+/**
+ * A compacted journal's summary (what `status` and `list --limit` read instead of the snapshot's
+ * jobs) must add up to what a replay finds: otherwise they would show other counts than the queue
+ * holds. A compaction writes a new one.
+ */
+async function checkSummary(path: string, counts: JobCounts, report: DoctorReport): Promise<void> {
+  const { fastSummary } = await import("./fast_reads.ts");
+  const summary = await fastSummary(path);
+  if (summary === undefined) return; // none to check: status replays
+  const differ = (Object.keys(counts) as (keyof JobCounts)[])
+    .filter((state) => summary.jobs[state] !== counts[state])
+    .map((state) => `${state} ${summary.jobs[state]} instead of ${counts[state]}`);
+  if (differ.length > 0) {
+    report.warnings.push(
+      `the compacted journal's summary does not add up to its jobs (${differ.join(", ")}): ` +
+        `status and list would show those; "queuectl compact" writes a new one`,
+    );
   }
 }
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import {
+  decodeHeaderLine,
+  decodeRecordLine,
+  encodeRecord,
+  saltOf,
+} from "../../src/journal/framing.ts";
 import { type JobJson, json, ok, queuectl, withJournalQueue } from "./_cli.ts";
 
 async function journalLines(home: string): Promise<string[]> {
@@ -19,6 +25,45 @@ Deno.test("doctor passes a healthy journal and reports its figures", async () =>
     const human = await queuectl(home, ["doctor"]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, /ok\s+journal verified/);
+  });
+});
+
+Deno.test("doctor warns when a compacted journal's summary does not add up to its jobs", async () => {
+  await withJournalQueue(async (home) => {
+    await ok(home, ["enqueue", "--file", "-"], {
+      stdin: ["a", "b", "c"].map((id) => JSON.stringify({ id, command: "true" })).join("\n"),
+    });
+    await ok(home, ["compact"]);
+    const path = join(home, "journal.jsonl");
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    const header = decodeHeaderLine(lines[0]!);
+    assert.ok(header.ok);
+    const salt = saltOf(header.header.gen);
+    // A summary whose checksum is right but whose counts are not (as a bug would write it), as
+    // long as the right one: the header gives the snapshot's length.
+    const at = lines.findIndex((line) => line.includes('"op":"summary"'));
+    const decoded = decodeRecordLine(lines[at]!, salt);
+    assert.ok(decoded.ok);
+    const { seq, crc: _crc, ...body } = decoded.record as unknown as Record<string, unknown> & {
+      seq: number;
+    };
+    lines[at] = encodeRecord(
+      seq,
+      { ...body, counts: { default: { waiting: 3 } } } as never,
+      salt,
+    )
+      .trimEnd();
+    await Deno.writeTextFile(path, lines.join("\n"));
+    assert.equal((await json<{ jobs: { waiting: number } }>(home, ["status"])).jobs.waiting, 3);
+    const report = await json<{ problems: string[]; warnings: string[] }>(home, ["doctor"]);
+    assert.deepEqual(report.problems, []);
+    const warning = report.warnings.find((w) => w.includes("summary"));
+    assert.match(warning ?? "", /pending 0 instead of 3, waiting 3 instead of 0/);
+    assert.match(warning ?? "", /queuectl compact/);
+    await ok(home, ["compact"]);
+    assert.equal((await json<{ jobs: { pending: number } }>(home, ["status"])).jobs.pending, 3);
+    const again = await json<{ warnings: string[] }>(home, ["doctor"]);
+    assert.ok(!again.warnings.some((w) => w.includes("summary")), again.warnings.join("; "));
   });
 });
 
