@@ -17,10 +17,12 @@ import {
   type JournalHeader,
   type JournalRecord,
   newGeneration,
+  type RawRecord,
   type RecordBody,
   type Salt,
   saltOf,
   type Transaction,
+  verifyRecordLine,
 } from "./framing.ts";
 import { Mutex } from "./mutex.ts";
 import { LOCK_FILE, LockTimeoutError, lockTimeoutFromEnvironment } from "./queue_lock.ts";
@@ -331,75 +333,124 @@ export class Journal<S> {
   }
 
   /**
-   * {@linkcode appendBlind}, only if none of `absent` occurs anywhere in the journal's text: an
-   * enqueue with ids of its own needs to know only that no record names them, which a search of
-   * the text answers much faster than a replay (a needle found elsewhere only sends the caller to
-   * the ordinary path). A process that holds the state decides on the state instead.
+   * {@linkcode appendBlind}, only if no record of the journal holds any of `absent`: an enqueue
+   * with ids of its own needs to know only that no record names them. The journal is read whole
+   * and every line checked as a load checks it (damage anywhere is refused), but not parsed or
+   * replayed, which costs a fresh process far less; a record holding a needle for another reason
+   * only sends the caller to the ordinary path. A process that holds the state decides on the
+   * state instead (`false` at once).
    * @param bodies The records, written as one transaction.
-   * @param absent Texts that must not occur in the journal, e.g. `"id":"job1"` as records write it.
-   * @returns Whether it appended; `false`: one of `absent` occurs, nothing was written.
+   * @param absent Texts no record may hold, e.g. `"id":"job1"` as records write it.
+   * @returns Whether it appended; `false`: nothing was written.
    */
   appendBlindUnless(bodies: RecordBody[], absent: string[]): Promise<boolean> {
     if (bodies.length === 0) return Promise.resolve(true);
     return this.#mutex.run(async () => {
       this.#checkUsable();
+      // With the state loaded, the caller decides on it instead.
+      if (this.#header && absent.length > 0) return false;
       // A process that holds the state reads it under the lock: reload a compacted one first.
       if (this.#header) await this.#catchUpIfReplaced();
       return await this.#lock.withLock(async () => {
         this.#checkUsable();
         if (!this.#file || await this.#replaced()) await this.#reopen();
-        // With the state loaded, the caller decides on it instead.
-        if (this.#header && absent.length > 0) return false;
-        // A small journal is read whole faster than its end is searched: one read, no seeks.
-        const small = absent.length === 0 &&
-          await this.#file!.size() <= this.#blindAppendMinBytes;
-        if (this.#header || small) {
+        if (this.#header) {
           await this.#catchUp(true);
           if (await this.#append(bodies, true)) await this.#syncNow(true);
+          return true;
+        }
+        // A small journal, or one searched for `absent`, is read whole and checked; a big one's
+        // end is found from the end (damage further back is for the next load or doctor).
+        if (absent.length > 0 || await this.#file!.size() <= this.#blindAppendMinBytes) {
+          const scan = await this.#scanAll(absent);
+          if (scan === "empty") {
+            // An empty or headerless file: the ordinary path creates or refuses it.
+            if (absent.length > 0) return false;
+            await this.#catchUp(true);
+            if (await this.#append(bodies, true)) await this.#syncNow(true);
+            return true;
+          }
+          if (scan.found) return false;
+          await this.#appendAt(scan.end, scan.nextSeq, scan.salt, bodies);
           return true;
         }
         const head = new TextDecoder().decode(await this.#file!.readAt(0, HEADER_PROBE_BYTES));
         const newline = head.indexOf("\n");
         if (newline < 0) {
-          // An empty or headerless file: the ordinary path creates or refuses it.
-          if (absent.length > 0) return false;
           await this.#catchUp(true);
           if (await this.#append(bodies, true)) await this.#syncNow(true);
           return true;
         }
-        if (absent.length > 0 && await this.#contains(absent)) return false;
         const decoded = decodeHeaderLine(head.slice(0, newline));
         if (!decoded.ok) this.#damagedHeader(decoded.reason);
         const salt = saltOf(decoded.header.gen);
-        const file = this.#file!;
-        const tail = await locateTail(file, salt, newline + 1, decoded.header.seq, this.path);
-        if (tail.end < tail.size) await file.truncate(tail.end);
-        let seq = tail.nextSeq;
-        const txn: Transaction | undefined = bodies.length > 1 ? [seq, bodies.length] : undefined;
-        const text = bodies.map((body) => encodeRecord(seq++, body, salt, txn)).join("");
-        try {
-          await file.write(encoder.encode(text));
-        } catch (error) {
-          await this.#undoPartialAppend(tail.end, error);
-        }
-        await this.#syncNow(true);
+        const tail = await locateTail(
+          this.#file!,
+          salt,
+          newline + 1,
+          decoded.header.seq,
+          this.path,
+        );
+        if (tail.end < tail.size) await this.#file!.truncate(tail.end);
+        await this.#appendAt(tail.end, tail.nextSeq, salt, bodies);
         return true;
       }, this.#lockWait());
     });
   }
 
-  /** Whether any of `needles` occurs in the journal's text, read in chunks, not parsed. */
-  async #contains(needles: string[]): Promise<boolean> {
-    const keep = Math.max(...needles.map((needle) => needle.length)) - 1;
-    let carry = "";
+  /**
+   * Reads the whole journal under the lock, checking every line as a load does (mid-file damage
+   * is refused; a torn tail is cut), without parsing records, and looks for `needles` in them.
+   * @returns Where the next record goes and whether a needle was found; `"empty"` when there is
+   *   no complete header line.
+   */
+  async #scanAll(
+    needles: string[],
+  ): Promise<"empty" | { found: boolean; end: number; nextSeq: number; salt: Salt }> {
+    let head = "";
+    let scanner: RecordScanner<RawRecord> | undefined;
+    let salt: Salt | undefined;
     let found = false;
+    const onRecord = (record: RawRecord) => {
+      if (!found && needles.some((needle) => record.line.includes(needle))) found = true;
+    };
     await this.#file!.readText(0, (text) => {
-      if (found) return;
-      const haystack = carry + text;
-      found = needles.some((needle) => haystack.includes(needle));
-      carry = haystack.slice(haystack.length - keep);
+      if (scanner) return scanner.feed(text);
+      head += text;
+      const newline = head.indexOf("\n");
+      if (newline < 0) {
+        if (head.length > HEADER_PROBE_BYTES) this.#damagedHeader("no complete first line");
+        return;
+      }
+      const decoded = decodeHeaderLine(head.slice(0, newline));
+      if (!decoded.ok) this.#damagedHeader(decoded.reason);
+      salt = saltOf(decoded.header.gen);
+      const position = { offset: newline + 1, line: 2, nextSeq: decoded.header.seq + 1 };
+      scanner = new RecordScanner(this.path, salt, position, onRecord, "refuse", verifyRecordLine);
+      scanner.feed(head.slice(newline + 1));
     });
-    return found;
+    if (!scanner) {
+      if (head.length > 0) this.#damagedHeader("no complete first line");
+      return "empty";
+    }
+    const tail = scanner.finish();
+    const { offset, nextSeq } = scanner.position;
+    // Under the lock nobody is mid-write: bytes after the last valid record are a torn append.
+    if (tail.kind !== "clean") await this.#file!.truncate(offset);
+    return { found, end: offset, nextSeq, salt: salt! };
+  }
+
+  /** Writes records at the end of the valid content (`end`, nothing after it), then fsyncs. */
+  async #appendAt(end: number, nextSeq: number, salt: Salt, bodies: RecordBody[]): Promise<void> {
+    let seq = nextSeq;
+    const txn: Transaction | undefined = bodies.length > 1 ? [seq, bodies.length] : undefined;
+    const text = bodies.map((body) => encodeRecord(seq++, body, salt, txn)).join("");
+    try {
+      await this.#file!.write(encoder.encode(text));
+    } catch (error) {
+      await this.#undoPartialAppend(end, error);
+    }
+    await this.#syncNow(true);
   }
 
   /**

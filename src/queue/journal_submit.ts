@@ -1,7 +1,8 @@
 /**
  * Enqueueing on the journal without the queue's state. The records an enqueue writes need none
- * when its ids are generated, and need only a search of the journal's text when the user gave
- * them (no record may name them yet); dependencies and unique keys need the state. The CLI's plain
+ * when its ids are generated, and need only a search of the journal's records when the user gave
+ * them (no record may name them yet); dependencies and unique keys need the state. The journal is
+ * still checked as a load checks it (all of it, or its end when it is big and the ids generated). The CLI's plain
  * `enqueue` starts here, so that a fresh process neither replays the journal nor loads the
  * reducer and the store's other operations (a replay costs ~17 µs a record in a fresh process,
  * loading them ~1 ms).
@@ -81,8 +82,7 @@ export async function submitWithoutState(
 ): Promise<string[] | undefined> {
   const blind = blindEnqueue(inputs, context, Date.now());
   if (!blind) return undefined;
-  // No replay, even of a small journal: its end is found from the end.
-  const journal = await Journal.open(home, { reducer: NO_STATE, blindAppendMinBytes: 0 });
+  const journal = await Journal.open(home, { reducer: NO_STATE });
   try {
     return await journal.appendBlindUnless(blind.records, blind.mentions) ? blind.ids : undefined;
   } finally {

@@ -1,6 +1,7 @@
 /**
  * Promises a review found broken, kept by end-to-end tests: `worker stop` signals only its own
- * workers, `dlq retry` is all or nothing, and `wait` survives retention dropping a job it waits for.
+ * workers, `dlq retry` is all or nothing, `wait` survives retention dropping a job it waits for,
+ * and an enqueue that appends without replaying still refuses a journal damaged in the middle.
  * @module
  */
 
@@ -15,6 +16,7 @@ import {
   storeContents,
   storeEnv,
   waitForJob,
+  withJournalQueue,
   withQueue,
 } from "./_cli.ts";
 
@@ -94,5 +96,27 @@ Deno.test("wait counts a job retention dropped while it waited as completed", as
     const { code, stderr } = await wait.output();
     assert.equal(code, 0, new TextDecoder().decode(stderr));
     await ok(home, ["worker", "stop"]);
+  });
+});
+
+Deno.test("enqueue refuses a journal damaged in the middle, with an id of its own or not", async () => {
+  await withJournalQueue(async (home) => {
+    // ~170 KB: past the end a blind append checks (64 KiB), under the size read whole (256 KiB).
+    const jobs = Array.from(
+      { length: 600 },
+      (_, i) => JSON.stringify({ id: `big${i}`, command: "true" }),
+    );
+    await ok(home, ["enqueue", "--file", "-"], { stdin: jobs.join("\n") });
+    const path = join(home, "journal.jsonl");
+    const text = await Deno.readTextFile(path);
+    const damaged = text.replace('"id":"big4"', '"id":"bXg4"');
+    assert.notEqual(damaged, text);
+    await Deno.writeTextFile(path, damaged);
+    for (const args of [["--id", "big4"], ["--id", "new1"], []]) {
+      const result = await queuectl(home, ["enqueue", ...args, "--", "true"]);
+      assert.equal(result.code, 1, `enqueue ${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, /corrupt at line \d+ \(checksum mismatch\)/);
+      assert.equal(await Deno.readTextFile(path), damaged, "nothing appended");
+    }
   });
 });
