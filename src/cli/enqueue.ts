@@ -62,12 +62,14 @@ Examples:
         const jobs = await context.withStore((store) => store.enqueue(inputs, where));
         context.out.json(file === undefined ? jobs[0] : jobs);
       } else {
-        // On the journal, most enqueues need no replay: tried first, without loading the store.
-        const ids = (context.storeUrl === undefined
-          ? await submitWithoutState(context.home, inputs, where)
-          : undefined) ?? await context.withStore((store) =>
-            store.submit(inputs, where)
-          );
+        // On the journal, most enqueues need no replay: tried first, without loading the store;
+        // one it cannot decide takes the ordinary path at once (not the search again).
+        const ids = context.storeUrl === undefined
+          ? await submitWithoutState(context.home, inputs, where) ??
+            await context.withStore(async (store) =>
+              (await store.enqueue(inputs, where)).map((job) => job.id)
+            )
+          : await context.withStore((store) => store.submit(inputs, where));
         context.out.line(ids.join("\n"));
       }
     } catch (error) {

@@ -116,8 +116,14 @@ const encoder = new TextEncoder();
  */
 function writeLine(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
   const bytes = encoder.encode(`${text}\n`);
-  for (let written = 0; written < bytes.length;) {
-    written += stream.writeSync(bytes.subarray(written));
+  try {
+    for (let written = 0; written < bytes.length;) {
+      written += stream.writeSync(bytes.subarray(written));
+    }
+  } catch (error) {
+    // Nobody reads any more (`| head -1`, a closed stderr): as the console does, drop the line,
+    // and keep the exit status the command has (an error's 2 or 3 must not become 1).
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
   }
 }
 

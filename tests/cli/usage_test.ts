@@ -246,3 +246,20 @@ Deno.test("a command group alone prints the help of its subcommands and exits 0"
     assert.equal((await run(home, ["worker", "--help"])).stdout, worker.stdout);
   });
 });
+
+Deno.test("an error's exit status holds when nobody reads stderr any more (`2>&1 | true`)", async () => {
+  await withQueue(async (home) => {
+    const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+    const queuectl = [Deno.execPath(), "run", "--quiet", "--no-prompt", ...PERMISSION_FLAGS]
+      .concat([`--config=${CONFIG}`, MAIN, "--home", home]).map(quote).join(" ");
+    for (const [args, code] of [["show nosuch", "3"], ["enqueue --id 'a b' -- true", "2"]]) {
+      // `true` exits at once: queuectl's error line meets a pipe nobody reads.
+      const script = `${queuectl} ${args} 2>&1 | true; echo "\${PIPESTATUS[0]}"`;
+      const out = await new Deno.Command("bash", {
+        args: ["-c", script],
+        env: { NO_COLOR: "1", ...storeEnv(home) },
+      }).output();
+      assert.equal(new TextDecoder().decode(out.stdout).trim(), code, args);
+    }
+  });
+});
