@@ -44,12 +44,15 @@ Examples:
     const { counts, entries, views, held, queues } = await context.withStore(async (store) => {
       const summary = await store.summary();
       const views = await workerViews(summary.workers);
-      // Jobs lost workers still hold, by worker id (the text says what will recover them).
-      const held = new Map<string, Job>();
+      // Jobs lost workers still hold, with their worker's id (the text says what will recover
+      // them): every job of a worker that ran several at once.
+      const held: [string, Job][] = [];
       for (const view of context.json ? [] : views) {
-        if (view.status !== "lost" || view.job === null) continue;
-        const job = await heldJob(store, view.job);
-        if (job?.state === "processing" && job.worker_id === view.id) held.set(view.id, job);
+        if (view.status !== "lost") continue;
+        for (const id of view.jobs) {
+          const job = await heldJob(store, id);
+          if (job?.state === "processing" && job.worker_id === view.id) held.push([view.id, job]);
+        }
       }
       const entries = new Map(summary.workers.map((w) => [w.id, w]));
       return { counts: summary.jobs, entries, views, held, queues: summary.queues };
@@ -95,7 +98,7 @@ Examples:
     printWorkers(context.out, shown);
     if (hidden > 0) out.line(stoppedHidden(hidden));
     const running = views.filter((w) => w.status === "running").length;
-    const notices = [...held].map(([worker, job]) =>
+    const notices = held.map(([worker, job]) =>
       heldJobNotice(job, worker, lostReason(entries.get(worker)!), running)
     );
     if (notices.length > 0) out.line();

@@ -138,7 +138,9 @@ export function jobRow(job: StoredJob): Record<(typeof JOB_COLUMNS)[number], unk
  */
 export function workerFromRow(r: Row): WorkerEntry {
   const heartbeat = iso(r.heartbeat);
-  const job = (r.job as string | null) ?? null;
+  // With the jobs it runs (`WORKER_JOBS`), the last it started of those, as the journal keeps it.
+  const running = r.jobs as string[] | null | undefined;
+  const job = running ? running.at(-1) ?? null : (r.job as string | null) ?? null;
   return {
     id: r.id as string,
     pid: Number(r.pid),
@@ -150,7 +152,7 @@ export function workerFromRow(r: Row): WorkerEntry {
     heartbeatMs: Date.parse(heartbeat),
     job,
     // Every job it runs when the query asked for them (`WORKER_JOBS`), else the last it started.
-    jobs: (r.jobs as string[] | null | undefined) ?? (job === null ? [] : [job]),
+    jobs: running ?? (job === null ? [] : [job]),
     queues: (r.queues as string[] | null) ?? null,
     stop: (r.stop as WorkerEntry["stop"]) ?? null,
     ended_at: isoOrNull(r.ended_at),

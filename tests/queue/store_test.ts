@@ -134,6 +134,23 @@ Deno.test("submit() finds an id whose record straddles the journal's first read 
   });
 });
 
+Deno.test("a worker running several jobs lists them all; job is the last it started of those", async () => {
+  await withStore(async (store) => {
+    await register(store, "w");
+    await store.enqueue(["a", "b", "c"].map((id) => ({ id, command: "true" })), ctx);
+    const claims = [await store.claimNext("w"), await store.claimNext("w")];
+    const worker = async () => (await store.summary()).workers.find((w) => w.id === "w")!;
+    assert.deepEqual((await worker()).jobs, ["a", "b"]);
+    assert.equal((await worker()).job, "b");
+    await store.settle(claims[1]!, SUCCESS);
+    assert.deepEqual((await worker()).jobs, ["a"]);
+    assert.equal((await worker()).job, "a", "still running a");
+    await store.settle(claims[0]!, SUCCESS);
+    assert.deepEqual((await worker()).jobs, []);
+    assert.equal((await worker()).job, null);
+  });
+});
+
 Deno.test("claimNext() takes the highest priority, then the earliest due, then FIFO", async () => {
   await withStore(async (store, clock) => {
     await register(store, "w");
