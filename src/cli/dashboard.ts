@@ -168,7 +168,11 @@ async function serve(
   settings: ServeSettings,
   parentGone: ReadableStream<Uint8Array> | undefined,
 ): Promise<number> {
-  const { serveDashboard } = await import("../web/server.ts");
+  // It runs for days: everything it may load later is loaded now (its files may be replaced).
+  const [{ serveDashboard }] = await Promise.all([
+    import("../web/server.ts"),
+    import("../queue/preload.ts").then((module) => module.preloadLazyModules()),
+  ]);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];

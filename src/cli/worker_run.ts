@@ -8,6 +8,7 @@
 import { openPrivateAppend } from "../home/private_file.ts";
 import { writeAll } from "../journal/file_io.ts";
 import { openStore } from "../open_store.ts";
+import { preloadLazyModules } from "../queue/preload.ts";
 import { jobStartWay } from "../worker/job_process.ts";
 import { Worker } from "../worker/mod.ts";
 import { makeWorkerId } from "../worker/supervisor.ts";
@@ -96,6 +97,8 @@ export const workerRunCommand: CommandSpec = {
       // The launcher starts now, beside the worker's own start: the first job does not wait for
       // it (15-35 ms). Without perl, jobs are started the other ways; nothing to wait for.
       jobStartWay().catch(() => {});
+      // Everything it may load later, loaded now: its files may be replaced while it runs.
+      await preloadLazyModules();
       try {
         await worker.run();
       } finally {

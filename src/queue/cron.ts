@@ -34,8 +34,7 @@ export async function parseCron(expression: string, timezone: string): Promise<C
       `Cron expression "${expression}" must have 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`,
     );
   }
-  // The full specifier: the installed bundle runs without deno.json.
-  const { Cron } = await (loading ??= import("npm:croner@11.0.1"));
+  const { Cron } = await loadCroner();
   let cron: InstanceType<CronModule["Cron"]>;
   try {
     cron = new Cron(fields.join(" "), { timezone, paused: true });
@@ -74,4 +73,10 @@ export function checkTimezone(timezone: string): void {
  */
 export function localTimezone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** The cron library, on first use (or now: see `preloadLazyModules`). */
+export function loadCroner(): Promise<CronModule> {
+  // The full specifier: the installed bundle runs without deno.json.
+  return loading ??= import("npm:croner@11.0.1");
 }
