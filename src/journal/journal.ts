@@ -218,6 +218,20 @@ export class Journal<S> {
   }
 
   /** Byte size of the valid journal content seen so far. */
+  /**
+   * Whether the journal file holds exactly what this process has read or written: same file,
+   * same size. A change it made itself then needs no look. Requires `--allow-read`.
+   */
+  isUnchangedSinceSeen(): boolean {
+    if (this.#ino === null) return false;
+    try {
+      const info = Deno.lstatSync(this.path);
+      return info.ino === this.#ino && info.size === this.#position.offset;
+    } catch {
+      return false;
+    }
+  }
+
   get size(): number {
     return this.#position.offset;
   }

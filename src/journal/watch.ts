@@ -11,14 +11,17 @@ import { JOURNAL_FILE } from "./journal.ts";
  * Requires `--allow-read`.
  * @param home The queue home.
  * @param onChange The callback.
- * @returns A handle to stop watching; watching silently degrades to nothing if unsupported.
+ * @returns A handle to stop watching; `watching` is false where the platform cannot watch.
  */
-export function watchJournalFile(home: string, onChange: () => void): { close(): void } {
+export function watchJournalFile(
+  home: string,
+  onChange: () => void,
+): { close(): void; readonly watching: boolean } {
   let watcher: Deno.FsWatcher;
   try {
     watcher = Deno.watchFs(home, { recursive: false });
   } catch {
-    return { close() {} };
+    return { close() {}, watching: false };
   }
   (async () => {
     try {
@@ -30,6 +33,7 @@ export function watchJournalFile(home: string, onChange: () => void): { close():
     }
   })();
   return {
+    watching: true,
     close() {
       try {
         watcher.close();

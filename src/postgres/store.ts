@@ -72,6 +72,7 @@ import type {
   RunResult,
   SettleOutcome,
   StoredLog,
+  StoreWatch,
   WorkerRegistration,
 } from "../queue/store.ts";
 import { LOG_BYTES_KEPT } from "../queue/store.ts";
@@ -1192,7 +1193,9 @@ export class PostgresQueueStore implements QueueStore {
    * @param onChange The callback.
    * @returns A handle to stop listening.
    */
-  watch(onChange: () => void): { close(): void } {
+  watch(onChange: () => void): StoreWatch {
+    // Notifications sent while the connection was lost are not delivered: a worker still looks
+    // again every few seconds (see `Worker`).
     let unlisten: (() => Promise<void>) | undefined;
     let closed = false;
     this.#sql.listen(CHANNEL, () => onChange()).then((listening) => {
@@ -1200,6 +1203,7 @@ export class PostgresQueueStore implements QueueStore {
       else unlisten = () => listening.unlisten();
     }, () => {});
     return {
+      watching: true,
       close() {
         closed = true;
         unlisten?.().catch(() => {});

@@ -101,7 +101,8 @@ export const CONFIG_HELP: Readonly<Record<ConfigKey, string>> = Object.freeze({
   max_retries: "retries after the first run before a job goes to the dead letter queue (0-1000)",
   backoff_base: "a job that failed n times waits backoff_base^n seconds (1-1000)",
   backoff_max: "longest wait between retries, in seconds or a duration like 1h (0-366d)",
-  poll_interval: "how often an idle worker looks for due jobs, in seconds (50ms-1h)",
+  poll_interval:
+    "how often an idle worker that cannot watch the queue looks for work, in seconds (50ms-1h)",
   job_timeout: "default job timeout in seconds; 0 = none (at most 366d)",
   stall_timeout: "a worker silent this long is presumed dead and its jobs recovered (3s-1d)",
   fsync: "always (every acknowledged change is on disk), batch (workers sync every 50 ms), none",

@@ -52,6 +52,7 @@ import type {
   RunResult,
   SettleOutcome,
   StoredLog,
+  StoreWatch,
   WorkerRegistration,
 } from "./store.ts";
 
@@ -113,6 +114,7 @@ export class JournalQueueStore implements QueueStore {
    * long-lived caller loads the state once and catches up from then on.
    */
   #firstRead = true;
+  #simulated = false;
 
   private constructor(journal: Journal<QueueState>, now: () => number) {
     this.#journal = journal;
@@ -146,7 +148,10 @@ export class JournalQueueStore implements QueueStore {
     });
     const store = new JournalQueueStore(journal, now);
     // The short reads go to the file itself: not on a simulated disk.
-    if (options.storage) store.#firstRead = false;
+    if (options.storage) {
+      store.#firstRead = false;
+      store.#simulated = true;
+    }
     return store;
   }
 
@@ -712,8 +717,14 @@ export class JournalQueueStore implements QueueStore {
     return queueViews(countByQueue(state), state.queues);
   }
 
-  watch(onChange: () => void): { close(): void } {
-    return watchJournalFile(this.#journal.home, onChange);
+  watch(onChange: () => void): StoreWatch {
+    // A change this process made itself (a heartbeat, a settle) is no news to it: an idle worker
+    // would otherwise wake at each of its own heartbeats.
+    const handle = watchJournalFile(this.#journal.home, () => {
+      if (!this.#journal.isUnchangedSinceSeen()) onChange();
+    });
+    // On a simulated disk (tests), nothing the file system reports is this journal's.
+    return this.#simulated ? { close: () => handle.close(), watching: false } : handle;
   }
 
   /** One machine's: every worker is also judged by its pid, which outlives a slow disk. */

@@ -125,6 +125,13 @@ export const LOG_BYTES_KEPT = 1 << 20;
 /** Counts per state plus the total, as `status --json` prints them. */
 export type JobCounts = Record<JobState | "total", number>;
 
+/** A watch on a store's changes. */
+export interface StoreWatch {
+  close(): void;
+  /** Whether changes are seen at all. */
+  readonly watching: boolean;
+}
+
 /** Sizes before and after a compaction. */
 export interface CompactionSummary {
   bytesBefore: number;
@@ -239,9 +246,12 @@ export interface QueueStore {
   fireSchedules(): Promise<string[]>;
   /**
    * Calls `onChange` whenever any process changes the queue (the journal file, or a database
-   * notification), so idle workers and live pages wake without polling.
+   * notification), so idle workers and live pages wake without polling. Changes this store made
+   * itself may not be reported: its caller knows of them.
+   * @returns A handle: `close` it when done; `watching` is false when changes cannot be seen
+   *   (no file notifications here): the caller then polls.
    */
-  watch(onChange: () => void): { close(): void };
+  watch(onChange: () => void): StoreWatch;
   /**
    * Whether workers on other machines may share this store (and be judged by heartbeat alone): a
    * worker that cannot heartbeat must then stop its running job before others presume it dead.

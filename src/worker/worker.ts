@@ -49,6 +49,8 @@ const FENCED = "fenced";
 /** How often a worker of a shared store looks at how long its heartbeats have been failing. */
 const FENCE_CHECK_MS = 250;
 const MAX_TICK_MS = 1000;
+/** How often an idle worker that sees the store's changes looks for work anyway. */
+const WATCHED_RECHECK_MS = 5_000;
 const MIN_TICK_MS = 100;
 /** Tries to record a run's end before giving up on it (and on the journal). */
 const SETTLE_TRIES = 3;
@@ -75,6 +77,8 @@ export class Worker {
   #probe = localLivenessProbe();
   /** When the last heartbeat that reached the store was sent. */
   #lastBeat = Date.now();
+  /** Whether the store's changes wake this worker (else it polls every `poll_interval`). */
+  #watching = false;
   #stallMs = 30_000;
   #lastFenceCheck = Date.now();
   /** When this process last woke from being frozen. */
@@ -116,6 +120,7 @@ export class Worker {
       this.#wakeup.notify();
       if (this.#running.size > 0) this.#checkCancel();
     });
+    this.#watching = watcher.watching;
     const config = await store.getConfig();
     const tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, config.stall_timeout * 1000 / 3));
     const ticker = setInterval(() => this.#tick(), tickMs);
@@ -318,7 +323,10 @@ export class Worker {
       return;
     }
     const config = await store.getConfig();
+    // Woken by every change and at the next due time, a worker that sees the store's changes
+    // polls only as a safety net (a notification lost with a database connection).
     let sleepMs = config.poll_interval * 1000;
+    if (this.#watching) sleepMs = Math.max(sleepMs, WATCHED_RECHECK_MS);
     const due = await store.nextDueTime(id);
     if (due !== undefined) sleepMs = Math.min(sleepMs, due - Date.now());
     await this.#wakeup.sleep(sleepMs);
@@ -405,6 +413,9 @@ export class Worker {
       return null;
     }
     const { outcome, next } = await this.#settle(claim, result);
+    // The settle may have made jobs claimable (dependents, a retry): free slots look again. The
+    // watcher does not wake this process for its own writes.
+    this.#wakeup.notify();
     const detail = result.error ? ` (${result.error.split("\n")[0]})` : "";
     log(`job ${job.id} run ${job.runs} ${outcome} in ${result.durationMs} ms${detail}`);
     return next;
