@@ -49,35 +49,14 @@ const FIRST_READ_BYTES = 64 * 1024;
 
 /**
  * Reads `file` from its current position to its end, decoding UTF-8 in chunks. Most catch-ups
- * read a few records, so the buffer starts at 64 KiB and grows to 1 MiB only for big loads.
+ * read a few records, so the buffer starts at 64 KiB and grows to 1 MiB only for big loads. Sync
+ * reads: a catch-up reads a few records from the page cache, where an async read would cost a
+ * hand-off to a thread and back.
  * @param file An open, readable file, positioned where reading starts.
  * @param onText Called with each decoded chunk, in order.
  * @param buffer Reused between calls on the same file.
  * @returns The number of bytes read.
  */
-export async function readTextToEnd(
-  file: Deno.FsFile,
-  onText: (text: string) => void,
-  buffer: ReadBuffer = {},
-): Promise<number> {
-  let bytes = buffer.bytes ??= new Uint8Array(FIRST_READ_BYTES);
-  const decoder = new TextDecoder();
-  let total = 0;
-  for (;;) {
-    const n = await file.read(bytes);
-    if (n === null || n === 0) break;
-    total += n;
-    onText(decoder.decode(bytes.subarray(0, n), { stream: true }));
-    // A short read of a regular file means its end was reached.
-    if (n < bytes.length) break;
-    if (bytes.length < READ_CHUNK_BYTES) bytes = buffer.bytes = new Uint8Array(READ_CHUNK_BYTES);
-  }
-  const rest = decoder.decode();
-  if (rest.length > 0) onText(rest);
-  return total;
-}
-
-/** {@linkcode readTextToEnd} with sync reads: a catch-up reads a few records from the page cache. */
 export function readTextToEndSync(
   file: Deno.FsFile,
   onText: (text: string) => void,
@@ -91,6 +70,7 @@ export function readTextToEndSync(
     if (n === null || n === 0) break;
     total += n;
     onText(decoder.decode(bytes.subarray(0, n), { stream: true }));
+    // A short read of a regular file means its end was reached.
     if (n < bytes.length) break;
     if (bytes.length < READ_CHUNK_BYTES) bytes = buffer.bytes = new Uint8Array(READ_CHUNK_BYTES);
   }

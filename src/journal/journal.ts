@@ -17,16 +17,19 @@ import {
   type JournalHeader,
   type JournalRecord,
   newGeneration,
-  type RawRecord,
   type RecordBody,
   type Salt,
   saltOf,
   type Transaction,
-  verifyRecordLine,
 } from "./framing.ts";
 import { Mutex } from "./mutex.ts";
 import { LOCK_FILE, LockTimeoutError, lockTimeoutFromEnvironment } from "./queue_lock.ts";
-import { damagedHeaderError, RecordScanner, type ScanPosition } from "./scanner.ts";
+import {
+  CheckedJournalText,
+  damagedHeaderError,
+  RecordScanner,
+  type ScanPosition,
+} from "./scanner.ts";
 import { locateTail } from "./tail.ts";
 import type { JournalStorage, LockWait, StorageFile, StorageLock } from "./storage.ts";
 
@@ -421,37 +424,20 @@ export class Journal<S> {
   async #scanAll(
     needles: string[],
   ): Promise<"empty" | { found: boolean; end: number; nextSeq: number; salt: Salt }> {
-    let head = "";
-    let scanner: RecordScanner<RawRecord> | undefined;
-    let salt: Salt | undefined;
     let found = false;
-    const onRecord = (record: RawRecord) => {
+    const lines = new CheckedJournalText(this.path, (record) => {
       if (!found && needles.some((needle) => record.line.includes(needle))) found = true;
-    };
-    await this.#file!.readText(0, (text) => {
-      if (scanner) return scanner.feed(text);
-      head += text;
-      const newline = head.indexOf("\n");
-      if (newline < 0) {
-        if (head.length > HEADER_PROBE_BYTES) this.#damagedHeader("no complete first line");
-        return;
-      }
-      const decoded = decodeHeaderLine(head.slice(0, newline));
-      if (!decoded.ok) this.#damagedHeader(decoded.reason);
-      salt = saltOf(decoded.header.gen);
-      const position = { offset: newline + 1, line: 2, nextSeq: decoded.header.seq + 1 };
-      scanner = new RecordScanner(this.path, salt, position, onRecord, "refuse", verifyRecordLine);
-      scanner.feed(head.slice(newline + 1));
-    });
-    if (!scanner) {
-      if (head.length > 0) this.#damagedHeader("no complete first line");
+    }, HEADER_PROBE_BYTES);
+    await this.#file!.readText(0, (text) => lines.feed(text));
+    const end = lines.finish();
+    if (!end) {
+      if (lines.headText.length > 0) this.#damagedHeader("no complete first line");
       return "empty";
     }
-    const tail = scanner.finish();
-    const { offset, nextSeq } = scanner.position;
+    const { offset, nextSeq } = end.position;
     // Under the lock nobody is mid-write: bytes after the last valid record are a torn append.
-    if (tail.kind !== "clean") await this.#file!.truncate(offset);
-    return { found, end: offset, nextSeq, salt: salt! };
+    if (end.tail.kind !== "clean") await this.#file!.truncate(offset);
+    return { found, end: offset, nextSeq, salt: end.salt };
   }
 
   /** Writes records at the end of the valid content (`end`, nothing after it), then fsyncs. */

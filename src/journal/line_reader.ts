@@ -4,9 +4,9 @@
  * @module
  */
 
-import { readTextToEnd } from "./file_io.ts";
-import { decodeHeaderLine, type RawRecord, saltOf, verifyRecordLine } from "./framing.ts";
-import { damagedHeaderError, RecordScanner } from "./scanner.ts";
+import { readTextToEndSync } from "./file_io.ts";
+import type { RawRecord } from "./framing.ts";
+import { CheckedJournalText } from "./scanner.ts";
 
 /**
  * Reads the journal at `path` from its start, calling `onRecord` with each checked line, whole
@@ -21,28 +21,8 @@ export async function readJournalLines(
   onRecord: (record: RawRecord) => void,
 ): Promise<number | undefined> {
   using file = await Deno.open(path, { read: true });
-  let scanner: RecordScanner<RawRecord> | undefined;
-  let head = "";
-  await readTextToEnd(file, (text) => {
-    if (scanner) return scanner.feed(text);
-    head += text;
-    const newline = head.indexOf("\n");
-    if (newline < 0) return;
-    const decoded = decodeHeaderLine(head.slice(0, newline));
-    if (!decoded.ok) throw damagedHeaderError(path, decoded.reason);
-    const { seq, gen } = decoded.header;
-    scanner = new RecordScanner<RawRecord>(
-      path,
-      saltOf(gen),
-      { offset: newline + 1, line: 2, nextSeq: seq + 1 },
-      onRecord,
-      "refuse",
-      verifyRecordLine,
-    );
-    scanner.feed(head.slice(newline + 1));
-  });
-  if (!scanner) return undefined;
-  const done = scanner as RecordScanner<RawRecord>;
-  done.finish();
-  return done.position.nextSeq - 1;
+  const lines = new CheckedJournalText(path, onRecord);
+  readTextToEndSync(file, (text) => lines.feed(text));
+  const end = lines.finish();
+  return end === undefined ? undefined : end.position.nextSeq - 1;
 }

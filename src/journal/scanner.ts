@@ -8,11 +8,15 @@
 
 import { CorruptJournalError } from "../errors.ts";
 import {
+  decodeHeaderLine,
   decodeRecordLine,
   type DecodeResult,
   type JournalRecord,
+  type RawRecord,
   type Salt,
+  saltOf,
   type Transaction,
+  verifyRecordLine,
 } from "./framing.ts";
 
 /**
@@ -224,5 +228,77 @@ export class RecordScanner<T extends Sequenced = JournalRecord> {
     }
     const bad = this.#bad!;
     throw corruptionError(this.#path, `at line ${bad.line}`, bad.reason, bad.line);
+  }
+}
+
+/**
+ * Checks a journal's text from its first byte without parsing records: the header, then every
+ * line (checksum, sequence, transactions) as a load checks it, damage in the middle refused. For
+ * readers that need checked lines, not the state (`status`, an enqueue that appends blind).
+ */
+export class CheckedJournalText {
+  #path: string;
+  #onRecord: (record: RawRecord) => void;
+  #maxHeader: number;
+  #head = "";
+  #salt: Salt | undefined;
+  #scanner: RecordScanner<RawRecord> | undefined;
+
+  /**
+   * @param path The journal's path, for error messages.
+   * @param onRecord Called with each valid record, whole transactions at a time.
+   * @param maxHeaderBytes A first line longer than this is a damaged header.
+   */
+  constructor(path: string, onRecord: (record: RawRecord) => void, maxHeaderBytes = Infinity) {
+    this.#path = path;
+    this.#onRecord = onRecord;
+    this.#maxHeader = maxHeaderBytes;
+  }
+
+  /**
+   * Feeds the next piece of text, from the file's first byte on.
+   * @throws {CorruptJournalError} for a damaged header, or damage in the middle.
+   */
+  feed(text: string): void {
+    if (this.#scanner) return this.#scanner.feed(text);
+    this.#head += text;
+    const newline = this.#head.indexOf("\n");
+    if (newline < 0) {
+      if (this.#head.length > this.#maxHeader) {
+        throw damagedHeaderError(this.#path, "no complete first line");
+      }
+      return;
+    }
+    const decoded = decodeHeaderLine(this.#head.slice(0, newline));
+    if (!decoded.ok) throw damagedHeaderError(this.#path, decoded.reason);
+    const { seq, gen } = decoded.header;
+    this.#salt = saltOf(gen);
+    this.#scanner = new RecordScanner<RawRecord>(
+      this.#path,
+      this.#salt,
+      { offset: newline + 1, line: 2, nextSeq: seq + 1 },
+      this.#onRecord,
+      "refuse",
+      verifyRecordLine,
+    );
+    const rest = this.#head.slice(newline + 1);
+    this.#head = "";
+    this.#scanner.feed(rest);
+  }
+
+  /** Text read before a complete first line, if no header was found yet. */
+  get headText(): string {
+    return this.#head;
+  }
+
+  /**
+   * Ends the reading.
+   * @returns What follows the last complete record, where that record ends, and the
+   *   generation's salt; `undefined` when no complete first line was read.
+   */
+  finish(): { tail: ScanTail; position: ScanPosition; salt: Salt } | undefined {
+    if (!this.#scanner) return undefined;
+    const tail = this.#scanner.finish();
+    return { tail, position: this.#scanner.position, salt: this.#salt! };
   }
 }

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { readTextToEnd } from "../journal/file_io.ts";
+import { readTextToEndSync } from "../journal/file_io.ts";
 import {
   asciiJson,
   decodeHeaderLine,
@@ -310,7 +310,7 @@ async function openOn(file: Deno.FsFile, path: string): Promise<Opened | undefin
     verifyRecordLine,
   );
   await file.seek(snapshotEnd, Deno.SeekMode.Start);
-  await readTextToEnd(file, (text) => scanner.feed(text));
+  readTextToEndSync(file, (text) => scanner.feed(text));
   scanner.finish();
   return { salt: salt!, prefix, summary, jobsStart, jobsEnd: snapshotEnd, tail };
 }
