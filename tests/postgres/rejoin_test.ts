@@ -9,14 +9,29 @@
 
 import assert from "node:assert/strict";
 import { PostgresQueueStore } from "../../src/postgres/store.ts";
-import type { RunResult } from "../../src/queue/store.ts";
 import { postgresAvailable, withDatabase } from "../_postgres.ts";
+import { SUCCESS } from "../queue/_store.ts";
 
 const available = await postgresAvailable();
 const skip = available ? "" : " (SKIPPED: no PostgreSQL server for tests)";
 
 /** What kills the process that recovers, after its verdict and before it recovers any job. */
 class RecovererDied extends Error {}
+
+/**
+ * Another process finds the worker gone and records it lost, then dies before it recovers the
+ * worker's job (its last step before that is releasing what the run left running).
+ */
+async function lostButNotRecovered(other: PostgresQueueStore, workerId: string): Promise<void> {
+  await assert.rejects(
+    () =>
+      other.recoverLostWorkers({
+        probe: (w) => Promise.resolve(w.id === workerId ? false : undefined),
+        releaseRun: () => Promise.reject(new RecovererDied()),
+      }),
+    RecovererDied,
+  );
+}
 
 Deno.test({
   name:
@@ -34,16 +49,7 @@ Deno.test({
         const claim = await mine.claimNext(worker.id);
         assert.equal(claim?.job.id, "held");
 
-        // Another process finds the worker gone and records it lost, then dies before it
-        // recovers the job (its last step before that is releasing what the run left running).
-        await assert.rejects(
-          () =>
-            other.recoverLostWorkers({
-              probe: (w) => Promise.resolve(w.id === worker.id ? false : undefined),
-              releaseRun: () => Promise.reject(new RecovererDied()),
-            }),
-          RecovererDied,
-        );
+        await lostButNotRecovered(other, worker.id);
         assert.equal((await mine.listWorkers()).find((w) => w.id === worker.id)?.status, "lost");
         const stranded = await mine.getJob("held");
         assert.equal(stranded.state, "processing", "the recoverer died before the job");
@@ -64,11 +70,11 @@ Deno.test({
           /^worker w-rejoin was lost during attempt 1 \(process 999999 is gone\)$/,
         );
         // The old run's late end changes nothing; the job runs again, from any worker.
-        assert.equal(await mine.settle(claim!, fakeSuccess()), "ignored");
+        assert.equal(await mine.settle(claim!, SUCCESS), "ignored");
         const again = await mine.claimNext(worker.id);
         assert.equal(again?.job.id, "held");
         assert.equal(again?.job.attempts, 2);
-        assert.equal(await mine.settle(again!, fakeSuccess()), "completed");
+        assert.equal(await mine.settle(again!, SUCCESS), "completed");
         assert.equal((await other.getJob("held")).state, "completed");
       } finally {
         await mine.close();
@@ -90,14 +96,7 @@ Deno.test({
         const worker = { id: "w-last", pid: 999_998, host: "machine-a", pstart: null };
         await mine.registerWorker(worker);
         assert.equal((await mine.claimNext(worker.id))?.job.id, "last-run");
-        await assert.rejects(
-          () =>
-            other.recoverLostWorkers({
-              probe: (w) => Promise.resolve(w.id === worker.id ? false : undefined),
-              releaseRun: () => Promise.reject(new RecovererDied()),
-            }),
-          RecovererDied,
-        );
+        await lostButNotRecovered(other, worker.id);
         assert.equal((await mine.getJob("last-run")).state, "processing");
 
         await mine.registerWorker(worker);
@@ -114,8 +113,3 @@ Deno.test({
     });
   },
 });
-
-/** How a run that exited 0 is settled. */
-function fakeSuccess(): RunResult {
-  return { exitCode: 0, signal: null, timedOut: false, error: null };
-}
